@@ -140,20 +140,21 @@ fn facts(event: &Event) -> (Option<&str>, Vec<&str>, &'static str, Option<&Healt
 }
 
 impl Policy {
-    /// Routes an event: the first matching rule decides, and what it leaves open comes from the defaults.
+    /// Routes an event: the first matching rule decides, and what it leaves open comes from the defaults for the
+    /// severity it ends up with (a rule that makes an alarm critical sends it to on-call).
     pub fn route(&self, event: &Event, directory: &Directory) -> Route {
-        let default = self.default_route(event, directory);
-        let Some(rule) = self.rules.iter().find(|rule| rule.when.hold_for(event)) else {
-            return default;
-        };
-        let severity = rule.severity.unwrap_or(default.severity);
-        let mentions = rule.mentions.clone().unwrap_or(default.mentions);
-        let channel = rule.channel.clone().unwrap_or(default.channel);
-        Route { channel, severity, mentions }
+        let rule = self.rules.iter().find(|rule| rule.when.hold_for(event));
+        let severity = rule.and_then(|rule| rule.severity).unwrap_or_else(|| self.default_severity(event));
+        let default = self.default_route(event, directory, severity);
+        let Some(rule) = rule else { return default };
+        Route {
+            channel: rule.channel.clone().unwrap_or(default.channel),
+            severity,
+            mentions: rule.mentions.clone().unwrap_or(default.mentions),
+        }
     }
 
-    fn default_route(&self, event: &Event, directory: &Directory) -> Route {
-        let severity = self.default_severity(event);
+    fn default_route(&self, event: &Event, directory: &Directory, severity: Severity) -> Route {
         let owners = owner_mentions(event, directory);
         if severity == Severity::Critical || self.is_watched_health_issue(event) {
             let mut mentions = owners;
@@ -189,7 +190,7 @@ impl Policy {
     fn watches(&self, health: &HealthEvent) -> bool {
         self.watched_regions.is_empty()
             || health.event_region == "global"
-            || self.watched_regions.iter().any(|region| *region == health.event_region)
+            || self.watched_regions.contains(&health.event_region)
     }
 }
 

@@ -115,7 +115,7 @@ fn the_first_matching_rule_decides_and_keeps_unset_parts_from_the_defaults() {
     let checkout = alarm("checkout-api-errors", "checkout-api", StateValue::Alarm, "14:02:11");
     let route = policy.route(&checkout, &directory());
     assert_eq!((route.channel.as_str(), route.severity), (ONCALL, Severity::Critical));
-    assert_eq!(route.mentions, vec!["@payments".to_string()]);
+    assert_eq!(route.mentions, vec!["@payments".to_string(), "@oncall".to_string()]);
 }
 
 #[test]
@@ -141,4 +141,20 @@ fn function_names_are_read_from_lambda_arns() {
     assert_eq!(entity_name("arn:aws:lambda:us-east-1:210987654321:function:legacy-etl:prod"), "legacy-etl");
     assert_eq!(entity_name("arn:aws:sqs:us-east-1:210987654321:orders"), "orders");
     assert_eq!(entity_name("i-0abc"), "i-0abc");
+}
+
+#[test]
+fn a_rule_that_makes_an_alarm_critical_sends_it_to_oncall() {
+    let mut policy = policy();
+    policy.rules = vec![Rule {
+        name: "checkout pages".into(),
+        when: Conditions { alarm: Some(Glob::new("checkout-api-errors*").unwrap()), ..Default::default() },
+        channel: None,
+        severity: Some(Severity::Critical),
+        mentions: None,
+    }];
+    let event = alarm("checkout-api-errors", "checkout-api", StateValue::Alarm, "14:02:11");
+    let route = policy.route(&event, &directory());
+    assert_eq!(route.channel, ONCALL);
+    assert_eq!(route.mentions, vec!["@payments".to_string(), "@oncall".to_string()]);
 }

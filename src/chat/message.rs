@@ -1,0 +1,75 @@
+//! The platform-neutral message model that the outbox stores and every sink renders.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::routing::Severity;
+
+/// The look of a message, from which sinks pick an emoji and a colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tone {
+    /// Something is broken now.
+    Firing,
+    /// AWS reports a problem or a change.
+    Notice,
+    /// Nobody knows yet (INSUFFICIENT_DATA).
+    Unknown,
+    /// It is over.
+    Recovered,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    pub label: String,
+    pub url: String,
+}
+
+/// A chat message: a title line, body lines, links, and the configured mentions that may notify.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub tone: Tone,
+    pub severity: Severity,
+    pub title: String,
+    pub lines: Vec<String>,
+    pub links: Vec<Link>,
+    /// Configured mention handles (`@payments`) that notify when this message is posted. Edits never notify.
+    pub mentions: Vec<String>,
+    pub incident_id: Option<String>,
+}
+
+/// A line in an incident's thread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub text: String,
+}
+
+impl Tone {
+    pub fn emoji(self, severity: Severity) -> &'static str {
+        match (self, severity) {
+            (Tone::Firing, Severity::Critical | Severity::Warning) => "🔴",
+            (Tone::Firing, Severity::Info) => "🔵",
+            (Tone::Notice, Severity::Critical) => "🔴",
+            (Tone::Notice, Severity::Warning) => "🟠",
+            (Tone::Notice, Severity::Info) => "🔵",
+            (Tone::Unknown, _) => "⚪",
+            (Tone::Recovered, _) => "✅",
+        }
+    }
+}
+
+impl Message {
+    /// The whole message as plain text, as the console shows it and `replay` reports it.
+    pub fn to_text(&self) -> String {
+        let mut text = format!("{} {}", self.tone.emoji(self.severity), self.title);
+        for line in &self.lines {
+            text.push('\n');
+            text.push_str(line);
+        }
+        if !self.links.is_empty() {
+            let links: Vec<String> = self.links.iter().map(|link| format!("[{}] {}", link.label, link.url)).collect();
+            text.push('\n');
+            text.push_str(&links.join("\n"));
+        }
+        text
+    }
+}

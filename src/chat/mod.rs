@@ -1,0 +1,5 @@
+//! Chat output: the message model, how incidents are rendered into it, and the sinks that deliver it.
+
+pub mod console;
+pub mod message;
+pub mod render;

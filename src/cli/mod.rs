@@ -1,0 +1,67 @@
+//! The command line: a contract that users script against.
+
+pub mod check;
+pub mod demo;
+pub mod replay;
+pub mod run;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "opspod", version, about = "The operations engineer of a product pod, as a chat bot.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every enabled source, the pipeline and delivery until SIGINT or SIGTERM.
+    Run(ConfigArg),
+    /// Run events from files, folders or stdin (`-`) through the pipeline and print what would be posted.
+    Replay(ReplayArgs),
+    /// Play the bundled scenario on a fresh SQLite store and print the channel transcript. Needs no credentials.
+    Demo,
+    /// Check the configuration: print what is enabled, or every error with its key and line.
+    CheckConfig(ConfigArg),
+    /// Apply database migrations and exit.
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConfigArg {
+    /// The config file; without it, the embedded default (config/opspod.toml) is used.
+    #[arg(long, env = "OPSPOD_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Store into this database (and leave its outbox for `opspod run`) instead of a throwaway SQLite file.
+    #[arg(long)]
+    pub database: Option<String>,
+    /// Event files (one JSON object, or JSON lines), folders of *.json/*.jsonl, or `-` for stdin.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Migrate this database instead of the one in config.
+    #[arg(long)]
+    pub database: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}

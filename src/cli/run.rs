@@ -1,0 +1,113 @@
+//! `opspod run`: every enabled source → pipeline → outbox → sinks, until SIGINT or SIGTERM.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::App;
+use crate::chat::console::ConsoleSink;
+use crate::config::Loaded;
+use crate::sources::sqs::{QueueSettings, SqsSource};
+
+use super::{ConfigArg, check};
+
+pub async fn run(arg: &ConfigArg) -> anyhow::Result<ExitCode> {
+    let Ok(loaded) = check::load(arg) else { return Ok(ExitCode::FAILURE) };
+    tracing::info!(config = %loaded.source, "Starting opspod.");
+    let app = App::open(&loaded, None).await?;
+    let stop_sources = CancellationToken::new();
+    let stop_delivery = CancellationToken::new();
+    tokio::spawn(stop_on_signal(stop_sources.clone()));
+
+    let delivery = app.delivery(Arc::new(ConsoleSink::stdout()));
+    let ready = app.pipeline.outbox_ready();
+    let delivering = tokio::spawn({
+        let stop = stop_delivery.clone();
+        async move { delivery.run(ready, stop).await }
+    });
+
+    let mut sources = start_sources(&loaded, &app, &stop_sources).await;
+    if sources.is_empty() {
+        tracing::info!("No sources are enabled: add an [sqs] section to read events. Delivering the outbox only.");
+    }
+    stop_sources.cancelled().await;
+    tracing::info!("Shutting down: finishing in-flight batches and deliveries.");
+    while sources.join_next().await.is_some() {}
+    stop_delivery.cancel();
+    delivering.await?;
+    app.store.close().await;
+    tracing::info!("Stopped.");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn start_sources(loaded: &Loaded, app: &App, stop: &CancellationToken) -> JoinSet<()> {
+    let mut sources = JoinSet::new();
+    let Some(sqs) = &loaded.config.sqs else { return sources };
+    for url in &sqs.queues {
+        let client = sqs_client(url).await;
+        let queue = QueueSettings {
+            url: url.clone(),
+            wait_seconds: i32::try_from(sqs.wait_seconds).unwrap_or(20),
+            max_messages: i32::try_from(sqs.max_messages).unwrap_or(10),
+            visibility_timeout_seconds: sqs.visibility_timeout_seconds.and_then(|s| i32::try_from(s).ok()),
+        };
+        let source = SqsSource::new(client, queue, app.pipeline.clone());
+        let stop = stop.clone();
+        sources.spawn(async move { source.run(stop).await });
+    }
+    sources
+}
+
+/// An SQS client from the default credential chain, in the queue's own region, with adaptive retries.
+async fn sqs_client(queue_url: &str) -> aws_sdk_sqs::Client {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .retry_config(aws_config::retry::RetryConfig::adaptive());
+    if let Some(region) = region_of_queue(queue_url) {
+        loader = loader.region(aws_config::Region::new(region));
+    }
+    aws_sdk_sqs::Client::new(&loader.load().await)
+}
+
+/// `https://sqs.eu-west-1.amazonaws.com/…` → `eu-west-1`; other hosts (loopback, proxies) say nothing.
+fn region_of_queue(url: &str) -> Option<String> {
+    let host = url.split("://").nth(1)?.split('/').next()?;
+    let mut parts = host.split('.');
+    (parts.next()? == "sqs").then(|| parts.next().map(str::to_owned)).flatten().filter(|r| r.contains('-'))
+}
+
+async fn stop_on_signal(stop: CancellationToken) {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "Cannot listen for SIGTERM.");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        () = terminate => {}
+    }
+    stop.cancel();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::region_of_queue;
+
+    #[test]
+    fn the_region_is_read_from_an_aws_queue_url_only() {
+        let url = "https://sqs.eu-west-1.amazonaws.com/210987654321/opspod-events";
+        assert_eq!(region_of_queue(url).as_deref(), Some("eu-west-1"));
+        assert_eq!(region_of_queue("http://127.0.0.1:5000/123456789012/q"), None);
+    }
+}

@@ -1,0 +1,177 @@
+//! From the config as written to what the rest of opspod uses: routing policy, owner directory, URLs, settings.
+
+use std::time::Duration;
+
+use crate::domain::glob::Glob;
+use crate::domain::health::HealthCategory;
+use crate::domain::ownership::{self, Directory, ResourceMatcher};
+use crate::domain::routing::{self, Conditions, Policy, Severity, SourceKind};
+
+use super::model::{Config, DEFAULT_CRITICAL_ALARMS, Delivery, Owner, Rule, Runbook, When};
+
+/// Whom a configured mention pings on Discord.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MentionTarget {
+    Role(u64),
+    User(u64),
+}
+
+impl MentionTarget {
+    /// Reads `role:<id>` or `user:<id>`.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let (kind, id) = raw.trim().split_once(':')?;
+        let id: u64 = id.trim().parse().ok().filter(|id| *id > 0)?;
+        match kind.trim() {
+            "role" => Some(MentionTarget::Role(id)),
+            "user" => Some(MentionTarget::User(id)),
+            _ => None,
+        }
+    }
+
+    /// The Discord markup that pings the target (`<@&111>` for a role, `<@222>` for a user).
+    pub fn markup(self) -> String {
+        match self {
+            MentionTarget::Role(id) => format!("<@&{id}>"),
+            MentionTarget::User(id) => format!("<@{id}>"),
+        }
+    }
+}
+
+/// How the outbox retries a message that Discord did not accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliverySettings {
+    pub max_attempts: u32,
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+impl From<&Delivery> for DeliverySettings {
+    fn from(delivery: &Delivery) -> Self {
+        DeliverySettings {
+            max_attempts: delivery.max_attempts,
+            initial_backoff: Duration::from_millis(delivery.initial_backoff_ms),
+            max_backoff: Duration::from_millis(delivery.max_backoff_ms),
+        }
+    }
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        DeliverySettings::from(&Delivery::default())
+    }
+}
+
+impl Config {
+    /// The routing policy. A rule with a value that does not parse (which validation rules out) never matches,
+    /// rather than matching more than it says.
+    pub fn policy(&self) -> Policy {
+        let critical = match &self.routing.critical_alarms {
+            Some(patterns) => globs(patterns),
+            None => DEFAULT_CRITICAL_ALARMS.iter().filter_map(|pattern| Glob::new(pattern).ok()).collect(),
+        };
+        Policy {
+            rules: self.routing.rules.iter().filter_map(domain_rule).collect(),
+            critical_alarms: critical,
+            watched_regions: self.watched_regions().to_vec(),
+            oncall_mention: self.routing.oncall_mention.clone(),
+        }
+    }
+
+    /// Regions whose Health issues are watched: `routing.watched_regions`, else `aws.regions`; empty means all.
+    pub fn watched_regions(&self) -> &[String] {
+        let from_aws = self.aws.as_ref().map(|aws| aws.regions.as_slice());
+        self.routing.watched_regions.as_deref().or(from_aws).unwrap_or_default()
+    }
+
+    /// The owners and runbooks, in the order written.
+    pub fn directory(&self) -> Directory {
+        Directory {
+            owners: self.owners.iter().map(domain_owner).collect(),
+            runbooks: self.runbooks.iter().map(domain_runbook).collect(),
+        }
+    }
+
+    pub fn account_name(&self, id: &str) -> Option<&str> {
+        self.aws.as_ref()?.accounts.iter().find(|account| account.id == id).map(|account| account.name.as_str())
+    }
+
+    /// The Discord target of a handle, written `@payments` or `payments`.
+    pub fn mention_target(&self, handle: &str) -> Option<MentionTarget> {
+        let name = handle.strip_prefix('@').unwrap_or(handle);
+        self.mentions.get(name).and_then(|raw| MentionTarget::parse(raw))
+    }
+
+    /// The database URL for sqlx: a bare path becomes a SQLite URL that creates the file on first run.
+    pub fn database_url(&self) -> String {
+        let database = self.store.database.trim();
+        let is_url = ["sqlite:", "postgres://", "postgresql://"].iter().any(|scheme| database.starts_with(scheme));
+        if is_url { database.to_owned() } else { format!("sqlite://{database}?mode=rwc") }
+    }
+
+    pub fn delivery(&self) -> DeliverySettings {
+        self.delivery.as_ref().map(DeliverySettings::from).unwrap_or_default()
+    }
+}
+
+fn domain_rule(rule: &Rule) -> Option<routing::Rule> {
+    Some(routing::Rule {
+        name: rule.name.clone(),
+        when: conditions(&rule.when)?,
+        channel: rule.channel.clone(),
+        severity: optional(rule.severity.as_deref(), Severity::parse)?,
+        mentions: rule.mentions.clone(),
+    })
+}
+
+fn conditions(when: &When) -> Option<Conditions> {
+    Some(Conditions {
+        source: optional(when.source.as_deref(), source_kind)?,
+        alarm: optional(when.alarm.as_deref(), |pattern| Glob::new(pattern).ok())?,
+        namespace: when.namespace.clone(),
+        resource: optional(when.resource.as_deref(), |pattern| Glob::new(pattern).ok())?,
+        region: when.region.clone(),
+        account: when.account.clone(),
+        state: when.state.clone(),
+        health_category: optional(when.health_category.as_deref(), HealthCategory::parse)?,
+    })
+}
+
+/// `Some(None)` when absent, `Some(Some(parsed))` when it parses, `None` when it does not.
+fn optional<T>(raw: Option<&str>, parse: impl Fn(&str) -> Option<T>) -> Option<Option<T>> {
+    match raw {
+        None => Some(None),
+        Some(raw) => parse(raw).map(Some),
+    }
+}
+
+pub(super) fn source_kind(raw: &str) -> Option<SourceKind> {
+    Some(match raw {
+        "alarm" => SourceKind::Alarm,
+        "health" => SourceKind::Health,
+        "abuse" => SourceKind::Abuse,
+        _ => return None,
+    })
+}
+
+fn domain_owner(owner: &Owner) -> ownership::Owner {
+    ownership::Owner {
+        team: owner.team.clone(),
+        mention: owner.mention.clone(),
+        channel: owner.channel.clone(),
+        interactive: owner.interactive,
+        matcher: ResourceMatcher { names: globs(&owner.resources), tags: owner.tags.clone() },
+    }
+}
+
+fn domain_runbook(runbook: &Runbook) -> ownership::Runbook {
+    ownership::Runbook {
+        url: runbook.url.clone(),
+        matcher: ResourceMatcher { names: globs(&runbook.resources), tags: runbook.tags.clone() },
+        alarms: globs(&runbook.alarms),
+    }
+}
+
+/// Compiles globs; one that does not compile (which validation rules out) matches nothing.
+fn globs(patterns: &[String]) -> Vec<Glob> {
+    patterns.iter().filter_map(|pattern| Glob::new(pattern).ok()).collect()
+}

@@ -1,0 +1,207 @@
+//! The config file's shape, as serde structs: one `Option<Section>` per feature that can be off.
+//!
+//! Values that need checking (severities, globs, mention targets) stay strings here, so that `validate` can
+//! report every bad one with its own message instead of serde stopping at the first.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+
+/// The whole config, as written (after environment overrides).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Config {
+    pub store: Store,
+    /// Channel name (`team`, `oncall`, `payments`) to its Discord settings.
+    pub channels: BTreeMap<String, Channel>,
+    /// Mention handle without `@` (`payments`) to its Discord target (`role:111`, `user:222`).
+    pub mentions: BTreeMap<String, String>,
+    pub routing: Routing,
+    pub owners: Vec<Owner>,
+    pub runbooks: Vec<Runbook>,
+    /// Absent: the default credential chain's account and region.
+    pub aws: Option<Aws>,
+    /// Absent: the SQS source is off.
+    pub sqs: Option<Sqs>,
+    /// Absent: the outbox retries with the defaults of [`super::DeliverySettings`].
+    pub delivery: Option<Delivery>,
+}
+
+/// The names of the top-level sections, for "unknown section" messages.
+pub const SECTIONS: [&str; 9] =
+    ["aws", "channels", "delivery", "mentions", "owners", "routing", "runbooks", "sqs", "store"];
+
+/// The database: a SQLite file path, or a `sqlite:`/`postgres://` URL.
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Store {
+    pub database: String,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store { database: "opspod.db".into() }
+    }
+}
+
+/// A PostgreSQL URL may carry a password, so `Debug` shows the store the way the summary does.
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store").field("database", &self.describe()).finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Channel {
+    /// Optional until the Discord integration is configured.
+    pub discord_id: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Routing {
+    /// Alarm name globs that are critical by default; absent means [`DEFAULT_CRITICAL_ALARMS`].
+    pub critical_alarms: Option<Vec<String>>,
+    /// The handle (`@oncall`) pinged on critical alerts in the on-call channel.
+    pub oncall_mention: Option<String>,
+    /// Regions whose Health issues go to on-call; absent means `aws.regions`, else every region.
+    pub watched_regions: Option<Vec<String>>,
+    /// Deserialised one by one, so that one bad rule does not hide another.
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+/// Alarm names that page unless a rule says otherwise, when `routing.critical_alarms` is absent.
+pub const DEFAULT_CRITICAL_ALARMS: [&str; 3] = ["*critical*", "*-p1-*", "*sev1*"];
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub name: String,
+    #[serde(default)]
+    pub when: When,
+    pub channel: Option<String>,
+    /// `info`, `warning` or `critical`.
+    pub severity: Option<String>,
+    /// Handles (`@payments`) that replace the default mentions.
+    pub mentions: Option<Vec<String>>,
+}
+
+/// A rule's conditions; every one given must hold.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct When {
+    /// `alarm`, `health` or `abuse`.
+    pub source: Option<String>,
+    /// Alarm name glob.
+    pub alarm: Option<String>,
+    pub namespace: Option<String>,
+    /// Resource name glob.
+    pub resource: Option<String>,
+    pub region: Option<String>,
+    pub account: Option<String>,
+    /// `ALARM`, `OK`, `INSUFFICIENT_DATA`, or a Health status: `open`, `upcoming`, `closed`.
+    pub state: Option<String>,
+    /// `issue`, `accountNotification`, `scheduledChange` or `investigation`.
+    pub health_category: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Owner {
+    pub team: String,
+    pub mention: Option<String>,
+    pub channel: Option<String>,
+    #[serde(default)]
+    pub interactive: bool,
+    /// Resource name globs.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Resources carrying all of these tags belong to the team too.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runbook {
+    pub url: String,
+    #[serde(default)]
+    pub resources: Vec<String>,
+    #[serde(default)]
+    pub alarms: Vec<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Aws {
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// Deserialised one by one, like routing rules.
+    #[serde(default)]
+    pub accounts: Vec<Account>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sqs {
+    pub queues: Vec<String>,
+    /// Long-poll wait, 0..=20 seconds.
+    #[serde(default = "default_wait_seconds")]
+    pub wait_seconds: u32,
+    /// Messages per receive, 1..=10.
+    #[serde(default = "default_max_messages")]
+    pub max_messages: u32,
+    pub visibility_timeout_seconds: Option<u32>,
+}
+
+fn default_wait_seconds() -> u32 {
+    20
+}
+
+fn default_max_messages() -> u32 {
+    10
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Delivery {
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    #[serde(default = "default_initial_backoff_ms")]
+    pub initial_backoff_ms: u64,
+    #[serde(default = "default_max_backoff_ms")]
+    pub max_backoff_ms: u64,
+}
+
+impl Default for Delivery {
+    fn default() -> Self {
+        Delivery {
+            max_attempts: default_max_attempts(),
+            initial_backoff_ms: default_initial_backoff_ms(),
+            max_backoff_ms: default_max_backoff_ms(),
+        }
+    }
+}
+
+fn default_max_attempts() -> u32 {
+    12
+}
+
+fn default_initial_backoff_ms() -> u64 {
+    500
+}
+
+fn default_max_backoff_ms() -> u64 {
+    60_000
+}

@@ -1,0 +1,294 @@
+//! Semantic checks over the whole config: references resolve, values are in range, patterns compile.
+//! Every check runs and reports; nothing stops at the first problem.
+
+use crate::domain::glob::Glob;
+use crate::domain::health::HealthCategory;
+use crate::domain::routing::{ONCALL, Severity, TEAM};
+
+use super::convert::{MentionTarget, source_kind};
+use super::error::{KeyPath, Problems};
+use super::model::{Config, Owner, Rule, Runbook, When};
+
+const STATES: [&str; 6] = ["ALARM", "OK", "INSUFFICIENT_DATA", "open", "upcoming", "closed"];
+
+pub(super) fn validate(config: &Config, problems: &mut Problems) {
+    let mut check = Check { config, problems };
+    check.store();
+    check.channels();
+    check.mentions();
+    check.routing();
+    check.owners();
+    check.runbooks();
+    check.aws();
+    check.sqs();
+    check.delivery();
+}
+
+struct Check<'a> {
+    config: &'a Config,
+    problems: &'a mut Problems,
+}
+
+fn root(section: &str) -> KeyPath {
+    KeyPath::root().key(section)
+}
+
+impl Check<'_> {
+    fn report(&mut self, at: KeyPath, message: impl Into<String>) {
+        self.problems.check(at, message);
+    }
+
+    fn store(&mut self) {
+        let database = self.config.store.database.trim();
+        let at = root("store").key("database");
+        if database.is_empty() {
+            self.report(at, "must name a SQLite file (opspod.db) or a postgres:// URL");
+        } else if database.contains("://")
+            && !["sqlite:", "postgres:", "postgresql:"].iter().any(|s| database.starts_with(s))
+        {
+            self.report(at, "opspod stores to SQLite (a file path or sqlite: URL) or PostgreSQL (postgres:// URL)");
+        }
+    }
+
+    fn channels(&mut self) {
+        for required in [TEAM, ONCALL] {
+            if !self.config.channels.contains_key(required) {
+                self.report(root("channels"), format!("the {required} channel is required: add [channels.{required}]"));
+            }
+        }
+    }
+
+    fn mentions(&mut self) {
+        for (handle, target) in &self.config.mentions {
+            let at = root("mentions").key(handle);
+            if let Some(bare) = handle.strip_prefix('@') {
+                self.report(at.clone(), format!("declare the handle without @ (`{bare}`); use it as \"{handle}\""));
+            }
+            if MentionTarget::parse(target).is_none() {
+                self.report(at, format!("{target:?} is not a mention target: write \"role:<id>\" or \"user:<id>\""));
+            }
+        }
+    }
+
+    fn routing(&mut self) {
+        let at = root("routing");
+        let routing = &self.config.routing;
+        if let Some(patterns) = &routing.critical_alarms {
+            self.globs(&at.key("critical_alarms"), patterns);
+        }
+        if let Some(handle) = &routing.oncall_mention {
+            self.mention(at.key("oncall_mention"), handle);
+        }
+        for (index, region) in routing.watched_regions.iter().flatten().enumerate() {
+            self.region(at.key("watched_regions").index(index), region);
+        }
+        for (index, rule) in routing.rules.iter().enumerate() {
+            self.rule(&at.key("rules").index(index), rule);
+        }
+    }
+
+    fn rule(&mut self, at: &KeyPath, rule: &Rule) {
+        if rule.name.trim().is_empty() {
+            self.report(at.key("name"), "must not be empty: the name is shown when the rule routes an alert");
+        }
+        self.when(&at.key("when"), &rule.when);
+        if let Some(channel) = &rule.channel {
+            self.channel(at.key("channel"), channel);
+        }
+        if let Some(severity) = rule.severity.as_deref().filter(|raw| Severity::parse(raw).is_none()) {
+            self.report(
+                at.key("severity"),
+                format!("unknown severity {severity:?} (severities: info, warning, critical)"),
+            );
+        }
+        for (index, handle) in rule.mentions.iter().flatten().enumerate() {
+            self.mention(at.key("mentions").index(index), handle);
+        }
+    }
+
+    fn when(&mut self, at: &KeyPath, when: &When) {
+        if let Some(source) = when.source.as_deref().filter(|raw| source_kind(raw).is_none()) {
+            self.report(at.key("source"), format!("unknown source {source:?} (sources: alarm, health, abuse)"));
+        }
+        for (key, pattern) in [("alarm", &when.alarm), ("resource", &when.resource)] {
+            if let Some(pattern) = pattern {
+                self.glob(at.key(key), pattern);
+            }
+        }
+        if let Some(region) = &when.region {
+            self.region(at.key("region"), region);
+        }
+        if let Some(account) = &when.account {
+            self.account_id(at.key("account"), account);
+        }
+        if let Some(state) = when.state.as_deref().filter(|raw| !STATES.iter().any(|s| s.eq_ignore_ascii_case(raw))) {
+            self.report(at.key("state"), format!("unknown state {state:?} (states: {})", STATES.join(", ")));
+        }
+        if let Some(category) = when.health_category.as_deref().filter(|raw| HealthCategory::parse(raw).is_none()) {
+            let known = "issue, accountNotification, scheduledChange, investigation";
+            self.report(
+                at.key("health_category"),
+                format!("unknown Health category {category:?} (categories: {known})"),
+            );
+        }
+    }
+
+    fn owners(&mut self) {
+        for (index, owner) in self.config.owners.iter().enumerate() {
+            self.owner(&root("owners").index(index), owner);
+            let earlier = self.config.owners[..index].iter().any(|other| other.team == owner.team);
+            if earlier && !owner.team.is_empty() {
+                self.report(
+                    root("owners").index(index).key("team"),
+                    format!("team {:?} is declared twice", owner.team),
+                );
+            }
+        }
+    }
+
+    fn owner(&mut self, at: &KeyPath, owner: &Owner) {
+        if owner.team.trim().is_empty() {
+            self.report(at.key("team"), "must not be empty");
+        }
+        if let Some(handle) = &owner.mention {
+            self.mention(at.key("mention"), handle);
+        }
+        if let Some(channel) = &owner.channel {
+            self.channel(at.key("channel"), channel);
+        }
+        self.globs(&at.key("resources"), &owner.resources);
+        if owner.resources.is_empty() && owner.tags.is_empty() {
+            self.report(at.clone(), "owns nothing: give `resources` globs or `tags`");
+        }
+    }
+
+    fn runbooks(&mut self) {
+        for (index, runbook) in self.config.runbooks.iter().enumerate() {
+            self.runbook(&root("runbooks").index(index), runbook);
+        }
+    }
+
+    fn runbook(&mut self, at: &KeyPath, runbook: &Runbook) {
+        if !is_http_url(&runbook.url) {
+            self.report(at.key("url"), format!("{:?} is not an http(s) URL", runbook.url));
+        }
+        self.globs(&at.key("resources"), &runbook.resources);
+        self.globs(&at.key("alarms"), &runbook.alarms);
+        if runbook.resources.is_empty() && runbook.alarms.is_empty() && runbook.tags.is_empty() {
+            self.report(at.clone(), "covers nothing: give `resources`, `alarms` or `tags`");
+        }
+    }
+
+    fn aws(&mut self) {
+        let Some(aws) = &self.config.aws else { return };
+        for (index, region) in aws.regions.iter().enumerate() {
+            self.region(root("aws").key("regions").index(index), region);
+        }
+        for (index, account) in aws.accounts.iter().enumerate() {
+            let at = root("aws").key("accounts").index(index);
+            self.account_id(at.key("id"), &account.id);
+            if account.name.trim().is_empty() {
+                self.report(at.key("name"), "must not be empty: it is how alerts name the account");
+            }
+            if aws.accounts[..index].iter().any(|other| other.id == account.id) {
+                self.report(at.key("id"), format!("account {:?} is declared twice", account.id));
+            }
+        }
+    }
+
+    fn sqs(&mut self) {
+        let Some(sqs) = &self.config.sqs else { return };
+        let at = root("sqs");
+        if sqs.queues.is_empty() {
+            self.report(at.key("queues"), "lists no queue: add a queue URL, or remove [sqs] to turn the source off");
+        }
+        for (index, queue) in sqs.queues.iter().enumerate().filter(|(_, queue)| !is_http_url(queue)) {
+            self.report(at.key("queues").index(index), format!("{queue:?} is not a queue URL (https://sqs.…)"));
+        }
+        self.range(at.key("wait_seconds"), sqs.wait_seconds.into(), 0, 20);
+        self.range(at.key("max_messages"), sqs.max_messages.into(), 1, 10);
+        if let Some(timeout) = sqs.visibility_timeout_seconds {
+            self.range(at.key("visibility_timeout_seconds"), timeout.into(), 0, 43_200);
+        }
+    }
+
+    fn delivery(&mut self) {
+        let Some(delivery) = &self.config.delivery else { return };
+        let at = root("delivery");
+        self.range(at.key("max_attempts"), delivery.max_attempts.into(), 1, 1_000);
+        self.range(at.key("initial_backoff_ms"), delivery.initial_backoff_ms, 1, 3_600_000);
+        if delivery.max_backoff_ms < delivery.initial_backoff_ms {
+            self.report(at.key("max_backoff_ms"), "must be at least initial_backoff_ms");
+        }
+    }
+
+    fn channel(&mut self, at: KeyPath, name: &str) {
+        if !self.config.channels.contains_key(name) {
+            let known = self.config.channels.keys().cloned().collect::<Vec<_>>().join(", ");
+            self.report(at, format!("unknown channel {name:?} (channels: {known})"));
+        }
+    }
+
+    fn mention(&mut self, at: KeyPath, handle: &str) {
+        let Some(name) = handle.strip_prefix('@') else {
+            return self.report(at, format!("{handle:?} is not a mention handle: write it with @, like \"@{handle}\""));
+        };
+        if !self.config.mentions.contains_key(name) {
+            let known = self.config.mentions.keys().map(|key| format!("@{key}")).collect::<Vec<_>>().join(", ");
+            self.report(
+                at,
+                format!(
+                    "unknown mention {handle:?}: declare `{name} = \"role:<id>\"` in [mentions] (mentions: {known})"
+                ),
+            );
+        }
+    }
+
+    fn globs(&mut self, at: &KeyPath, patterns: &[String]) {
+        for (index, pattern) in patterns.iter().enumerate() {
+            self.glob(at.index(index), pattern);
+        }
+    }
+
+    fn glob(&mut self, at: KeyPath, pattern: &str) {
+        if let Err(error) = Glob::new(pattern) {
+            self.report(at, error);
+        }
+    }
+
+    fn region(&mut self, at: KeyPath, region: &str) {
+        if !looks_like_region(region) {
+            self.report(at, format!("{region:?} is not an AWS region (like \"us-east-1\")"));
+        }
+    }
+
+    fn account_id(&mut self, at: KeyPath, id: &str) {
+        if id.len() != 12 || !id.bytes().all(|byte| byte.is_ascii_digit()) {
+            self.report(at, format!("{id:?} is not an AWS account id (12 digits, as a string)"));
+        }
+    }
+
+    fn range(&mut self, at: KeyPath, value: u64, min: u64, max: u64) {
+        if !(min..=max).contains(&value) {
+            self.report(at, format!("must be between {min} and {max}, not {value}"));
+        }
+    }
+}
+
+/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`.
+pub(super) fn looks_like_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    let [first, middle @ .., last] = parts.as_slice() else { return false };
+    let lower = |part: &&str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_lowercase());
+    first.len() == 2
+        && lower(first)
+        && !middle.is_empty()
+        && middle.iter().all(lower)
+        && !last.is_empty()
+        && last.bytes().all(|byte| byte.is_ascii_digit())
+}
+
+fn is_http_url(url: &str) -> bool {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    rest.is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace))
+}

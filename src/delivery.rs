@@ -1,0 +1,196 @@
+//! The delivery worker: sends outbox rows to the chat sink in order, retries with backoff, and marks a row
+//! sent only after the sink confirmed it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::chat::message::{Message, Note};
+use crate::ports::{ChatSink, Clock, SinkError};
+use crate::store::{OutboxOp, OutboxRow, Store, StoreError};
+
+/// Retry policy for deliveries.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Backoff {
+    pub initial: Duration,
+    pub max: Duration,
+    /// Attempts before a message the platform refuses (not one it could not take) is given up.
+    pub max_attempts: u32,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff { initial: Duration::from_millis(500), max: Duration::from_secs(60), max_attempts: 12 }
+    }
+}
+
+impl Backoff {
+    /// The wait after `attempts` failed attempts: doubling from `initial`, capped at `max`.
+    pub fn after(&self, attempts: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempts.saturating_sub(1).min(20));
+        self.initial.saturating_mul(factor).min(self.max)
+    }
+}
+
+/// Rows fetched per pass.
+const PASS_SIZE: i64 = 100;
+/// How often the worker looks for due rows when nothing wakes it.
+const IDLE_POLL: Duration = Duration::from_secs(1);
+
+#[derive(Clone)]
+pub struct Delivery {
+    store: Store,
+    sink: Arc<dyn ChatSink>,
+    clock: Arc<dyn Clock>,
+    backoff: Backoff,
+}
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    pub delivered: usize,
+    pub failed: usize,
+    /// The sink is unavailable; the rest of the pass was left for later.
+    pub stalled: bool,
+}
+
+impl Delivery {
+    pub fn new(store: Store, sink: Arc<dyn ChatSink>, clock: Arc<dyn Clock>, backoff: Backoff) -> Self {
+        Delivery { store, sink, clock, backoff }
+    }
+
+    /// Delivers until `shutdown`, waking on `ready` or every second; then finishes what is due.
+    pub async fn run(&self, ready: Arc<Notify>, shutdown: CancellationToken) {
+        loop {
+            let pass = self.pass_logged().await;
+            if shutdown.is_cancelled() {
+                break;
+            }
+            if pass.delivered > 0 && !pass.stalled {
+                continue;
+            }
+            tokio::select! {
+                () = ready.notified() => {}
+                () = tokio::time::sleep(IDLE_POLL) => {}
+                () = shutdown.cancelled() => {}
+            }
+        }
+        self.drain(Duration::from_secs(10)).await;
+    }
+
+    /// Delivers what is due until nothing is, the sink stalls, or `limit` passes.
+    pub async fn drain(&self, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        while tokio::time::Instant::now() < deadline {
+            let pass = self.pass_logged().await;
+            if pass.delivered == 0 || pass.stalled {
+                break;
+            }
+        }
+    }
+
+    async fn pass_logged(&self) -> Pass {
+        match self.pass().await {
+            Ok(pass) => pass,
+            Err(error) => {
+                tracing::error!(%error, "Failed to read the outbox; retrying.");
+                Pass { stalled: true, ..Pass::default() }
+            }
+        }
+    }
+
+    /// One pass over due rows, oldest first, one row per incident.
+    pub async fn pass(&self) -> Result<Pass, StoreError> {
+        let mut pass = Pass::default();
+        for row in self.store.due_outbox(self.clock.now(), PASS_SIZE).await? {
+            match self.deliver(&row).await {
+                Ok(message_ref) => {
+                    self.store.mark_sent(&row, self.clock.now(), message_ref.as_deref()).await?;
+                    pass.delivered += 1;
+                }
+                Err(error) => {
+                    pass.failed += 1;
+                    let transient = matches!(error, SinkError::Transient { .. });
+                    self.record_failure(&row, &error).await?;
+                    if transient {
+                        pass.stalled = true;
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(pass)
+    }
+
+    async fn deliver(&self, row: &OutboxRow) -> Result<Option<String>, SinkError> {
+        match row.op {
+            OutboxOp::Post => {
+                let message: Message = decode(&row.body)?;
+                self.sink.post(&row.channel, &message).await.map(Some)
+            }
+            OutboxOp::Edit => {
+                let message: Message = decode(&row.body)?;
+                let (channel, message_ref) = self.opening_message(row).await?;
+                self.sink.edit(&channel, &message_ref, &message).await.map(|()| None)
+            }
+            OutboxOp::Note => {
+                let note: Note = decode(&row.body)?;
+                let (channel, message_ref) = self.opening_message(row).await?;
+                self.sink.note(&channel, &message_ref, &note).await.map(|()| None)
+            }
+        }
+    }
+
+    async fn opening_message(&self, row: &OutboxRow) -> Result<(String, String), SinkError> {
+        let incident = row.incident_id.as_deref().ok_or_else(|| SinkError::Permanent("no incident to edit".into()))?;
+        match self.store.chat_message(incident).await {
+            Ok(Some(claimed)) => Ok((claimed.channel, claimed.message_ref)),
+            Ok(None) => Err(SinkError::Permanent(format!("incident {incident} has no posted message to edit"))),
+            Err(error) => Err(SinkError::Transient { reason: error.to_string(), retry_after: None }),
+        }
+    }
+
+    async fn record_failure(&self, row: &OutboxRow, error: &SinkError) -> Result<(), StoreError> {
+        let attempts = u32::try_from(row.attempts).unwrap_or(u32::MAX).saturating_add(1);
+        let now = self.clock.now();
+        let retry_at = match error {
+            SinkError::Transient { retry_after, .. } => {
+                let wait = retry_after.unwrap_or_default().max(self.backoff.after(attempts));
+                tracing::warn!(outbox_id = row.id, attempts, %error, wait_ms = wait.as_millis() as u64, "Chat is unavailable; will retry.");
+                Some(later(now, wait))
+            }
+            SinkError::Permanent(_) if attempts < self.backoff.max_attempts => {
+                tracing::warn!(outbox_id = row.id, attempts, %error, "Chat refused a message; will retry.");
+                Some(later(now, self.backoff.after(attempts)))
+            }
+            SinkError::Permanent(_) => {
+                tracing::error!(outbox_id = row.id, attempts, %error, channel = %row.channel, "Chat refused a message; giving up on it.");
+                None
+            }
+        };
+        self.store.mark_failed(row, now, &error.to_string(), retry_at).await
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, SinkError> {
+    serde_json::from_str(body).map_err(|error| SinkError::Permanent(format!("unreadable outbox body: {error}")))
+}
+
+fn later(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_stops_at_the_cap() {
+        let backoff = Backoff { initial: Duration::from_millis(500), max: Duration::from_secs(4), max_attempts: 3 };
+        let waits: Vec<u64> = (1..=6).map(|n| backoff.after(n).as_millis() as u64).collect();
+        assert_eq!(waits, vec![500, 1000, 2000, 4000, 4000, 4000]);
+    }
+}

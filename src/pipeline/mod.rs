@@ -1,0 +1,162 @@
+//! The ingestion pipeline: parse → store (deduplicated) → route → outbox, one transaction per batch.
+//!
+//! A batch is durable when [`Pipeline::ingest`] returns `Ok`; only then may a source acknowledge its inputs.
+
+mod plan;
+mod report;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::chat::render::RenderContext;
+use crate::domain::event::{Event, EventBody};
+use crate::domain::routing::Policy;
+use crate::domain::silence::silencing;
+use crate::parse::parse_event;
+use crate::ports::Clock;
+use crate::store::{NewEvent, NewRejection, Store, StoreError};
+
+pub use report::{Outcome, Report, ResourceReport};
+
+use plan::Plan;
+
+/// One raw input from a source: an SQS message body, a line of a replay file.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// `sqs`, `replay`, or a poller's name.
+    pub source: String,
+    /// The input exactly: `queue-url#message-id`, `file.jsonl:12`.
+    pub origin: String,
+    pub raw: Vec<u8>,
+}
+
+/// Routing and rendering rules, fixed for the life of the process.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    pub policy: Policy,
+    pub render: RenderContext,
+}
+
+#[derive(Clone)]
+pub struct Pipeline {
+    store: Store,
+    rules: Arc<Rules>,
+    clock: Arc<dyn Clock>,
+    outbox_ready: Arc<Notify>,
+}
+
+impl Pipeline {
+    pub fn new(store: Store, rules: Rules, clock: Arc<dyn Clock>) -> Self {
+        Pipeline { store, rules: Arc::new(rules), clock, outbox_ready: Arc::new(Notify::new()) }
+    }
+
+    /// Woken whenever a batch added messages to the outbox.
+    pub fn outbox_ready(&self) -> Arc<Notify> {
+        self.outbox_ready.clone()
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Parses, stores and routes a batch in one transaction; returns one outcome per input, in order.
+    pub async fn ingest(&self, inputs: &[Input]) -> Result<Vec<Outcome>, StoreError> {
+        let now = self.clock.now();
+        let parsed: Vec<Parsed> = inputs.iter().map(|input| Parsed::from_input(input, now)).collect();
+        let mut tx = self.store.begin_ingest().await?;
+        tx.insert_rejections(&parsed.iter().filter_map(Parsed::rejection).collect::<Vec<_>>()).await?;
+        let rows: Vec<NewEvent> = parsed.iter().filter_map(Parsed::row).cloned().collect();
+        let inserted = tx.insert_events(&rows).await?;
+        let fresh: Vec<&Event> =
+            parsed.iter().filter_map(Parsed::event).filter(|e| inserted.contains(&e.dedupe_key())).collect();
+        let keys: Vec<String> = fresh.iter().map(|e| e.incident_key()).collect::<HashSet<_>>().into_iter().collect();
+        let mut plan = Plan::new(&self.rules, tx.open_incidents(&keys).await?, now);
+        let silences = tx.active_silences(now).await?;
+        let mut seen = HashSet::new();
+        let outcomes = parsed
+            .iter()
+            .zip(inputs)
+            .map(|(parsed, input)| match parsed {
+                Parsed::Rejected(rejection) => Outcome::Rejected(rejection.clone()),
+                Parsed::LaterPage(event) => Outcome::Accepted(plan.later_page(event, &input.origin)),
+                Parsed::Accepted(event, row) => {
+                    let first = inserted.contains(&row.dedupe_key) && seen.insert(row.dedupe_key.clone());
+                    let silenced = silencing(&silences, event, now).is_some();
+                    Outcome::Accepted(if first {
+                        plan.apply(event, silenced, &input.origin)
+                    } else {
+                        plan.duplicate(event, &input.origin)
+                    })
+                }
+            })
+            .collect();
+        plan.write(&mut tx).await?;
+        tx.commit().await?;
+        self.outbox_ready.notify_one();
+        Ok(outcomes)
+    }
+}
+
+/// An input after parsing, before the store has seen it.
+enum Parsed {
+    Accepted(Event, NewEvent),
+    /// A second or later page of a paged Health event: opspod keeps only the first.
+    LaterPage(Event),
+    Rejected(NewRejection),
+}
+
+impl Parsed {
+    fn from_input(input: &Input, now: chrono::DateTime<chrono::Utc>) -> Self {
+        match parse_event(&input.raw) {
+            Ok(event) if is_later_page(&event) => Parsed::LaterPage(event),
+            Ok(event) => {
+                let row = NewEvent {
+                    dedupe_key: event.dedupe_key(),
+                    kind: event.kind(),
+                    source: input.source.clone(),
+                    origin: input.origin.clone(),
+                    occurred_at: event.occurred_at(),
+                    received_at: now,
+                    body: serde_json::to_string(&event).expect("domain events serialise"),
+                };
+                Parsed::Accepted(event, row)
+            }
+            Err(rejection) => Parsed::Rejected(NewRejection {
+                received_at: now,
+                source: input.source.clone(),
+                origin: input.origin.clone(),
+                reason: rejection.to_string(),
+                field: rejection.field().map(str::to_owned),
+                raw: String::from_utf8_lossy(&input.raw).into_owned(),
+            }),
+        }
+    }
+
+    fn rejection(&self) -> Option<NewRejection> {
+        match self {
+            Parsed::Rejected(rejection) => Some(rejection.clone()),
+            _ => None,
+        }
+    }
+
+    fn row(&self) -> Option<&NewEvent> {
+        match self {
+            Parsed::Accepted(_, row) => Some(row),
+            _ => None,
+        }
+    }
+
+    fn event(&self) -> Option<&Event> {
+        match self {
+            Parsed::Accepted(event, _) => Some(event),
+            _ => None,
+        }
+    }
+}
+
+fn is_later_page(event: &Event) -> bool {
+    matches!(&event.body, EventBody::Health(health) if health.page > 1)
+}
+

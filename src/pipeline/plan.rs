@@ -1,0 +1,224 @@
+//! Decides what each fresh event does to its incident and collects the writes for one batch.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::Rules;
+use super::report::{Report, ResourceReport};
+use crate::chat::render::IncidentFacts;
+use crate::domain::event::Event;
+use crate::domain::incident::{
+    Action, Decision, Effect, IncidentSnapshot, IncidentStatus, Signal, decide, incident_id,
+};
+use crate::domain::routing::Route;
+use crate::store::{IncidentChange, IngestTx, NewIncident, OutboxItem, OutboxOp, Result, TimelineEntry};
+
+pub(super) struct Plan<'a> {
+    rules: &'a Rules,
+    now: DateTime<Utc>,
+    /// Open incidents by incident key, kept current as the batch is applied in order.
+    open: HashMap<String, IncidentSnapshot>,
+    new_incidents: Vec<NewIncident>,
+    changes: Vec<IncidentChange>,
+    timeline: Vec<TimelineEntry>,
+    outbox: Vec<OutboxItem>,
+}
+
+impl<'a> Plan<'a> {
+    pub(super) fn new(rules: &'a Rules, open: HashMap<String, IncidentSnapshot>, now: DateTime<Utc>) -> Self {
+        Plan { rules, now, open, new_incidents: vec![], changes: vec![], timeline: vec![], outbox: vec![] }
+    }
+
+    /// Applies the incident rules to an event seen for the first time.
+    pub(super) fn apply(&mut self, event: &Event, silenced: bool, input: &str) -> Report {
+        let key = event.incident_key();
+        let decision = decide(event, self.open.get(&key), silenced);
+        match decision.effect {
+            Effect::Nothing => self.unchanged(event, input, decision.why),
+            Effect::OpenIncident { posted } => self.open_incident(event, key, posted, &decision, input),
+            Effect::Record { resolves } => self.record(event, key, resolves, &decision, input),
+        }
+    }
+
+    pub(super) fn duplicate(&self, event: &Event, input: &str) -> Report {
+        self.report_nothing(event, input, "duplicate of an event already stored")
+    }
+
+    pub(super) fn later_page(&self, event: &Event, input: &str) -> Report {
+        self.report_nothing(event, input, "a later page of a paged Health event; opspod keeps the first page")
+    }
+
+    fn unchanged(&self, event: &Event, input: &str, why: &str) -> Report {
+        let mut report = self.report_nothing(event, input, why);
+        report.incident = self.open.get(&event.incident_key()).map(|incident| incident.id.clone());
+        report
+    }
+
+    fn report_nothing(&self, event: &Event, input: &str, why: &str) -> Report {
+        Report {
+            input: input.to_owned(),
+            incident: None,
+            action: Action::None,
+            channel: None,
+            severity: None,
+            title: self.rules.render.title(event),
+            text: String::new(),
+            mentions: vec![],
+            resource: ResourceReport::from(event.resource()),
+            reason: Some(why.to_owned()),
+        }
+    }
+
+    fn open_incident(&mut self, event: &Event, key: String, posted: bool, decision: &Decision, input: &str) -> Report {
+        let route = self.rules.policy.route(event, &self.rules.render.directory);
+        let id = incident_id(&key, &event.dedupe_key());
+        let signal = Signal::of(event);
+        let opened_at = signal.at;
+        let status = if posted { IncidentStatus::Open } else { IncidentStatus::Silenced };
+        self.new_incidents.push(NewIncident {
+            id: id.clone(),
+            key: key.clone(),
+            title: self.rules.render.title(event),
+            route: route.clone(),
+            status,
+            posted,
+            signal_state: signal.state.clone(),
+            signal_at: signal.at,
+            signal_detail: signal.detail.clone(),
+            resource: event.resource().clone(),
+            opened_at,
+            updated_at: self.now,
+            resolved_at: None,
+        });
+        let snapshot = IncidentSnapshot {
+            id: id.clone(),
+            status,
+            signal_state: signal.state,
+            signal_at: signal.at,
+            signal_detail: signal.detail,
+            posted,
+            route,
+            opened_at,
+        };
+        let kind = if posted { "opened" } else { "suppressed" };
+        self.note_timeline(&snapshot, event, kind, decision.why);
+        let report = self.report(event, &snapshot, decision, input);
+        if posted {
+            self.enqueue_message(&snapshot, event, decision.action, OutboxOp::Post);
+        }
+        self.open.insert(key, snapshot);
+        report
+    }
+
+    fn record(&mut self, event: &Event, key: String, resolves: bool, decision: &Decision, input: &str) -> Report {
+        let Some(mut incident) = self.open.remove(&key) else {
+            return self.report_nothing(event, input, "no open incident");
+        };
+        let signal = Signal::of(event);
+        incident.signal_state = signal.state;
+        incident.signal_at = signal.at;
+        incident.signal_detail = signal.detail;
+        if resolves {
+            incident.status = IncidentStatus::Resolved;
+        }
+        self.save_change(&incident, resolves.then_some(signal.at));
+        self.note_timeline(&incident, event, if resolves { "resolved" } else { "updated" }, decision.why);
+        let report = self.report(event, &incident, decision, input);
+        if incident.posted {
+            self.enqueue_message(&incident, event, decision.action, OutboxOp::Edit);
+            self.enqueue_note(&incident, event, decision.action);
+        }
+        if !resolves {
+            self.open.insert(key, incident);
+        }
+        report
+    }
+
+    /// Folds the change into the incident's insert when it opened in this batch, so the batch never holds two
+    /// open incidents for one key.
+    fn save_change(&mut self, incident: &IncidentSnapshot, resolved_at: Option<DateTime<Utc>>) {
+        if let Some(new) = self.new_incidents.iter_mut().find(|new| new.id == incident.id) {
+            new.status = incident.status;
+            new.signal_state = incident.signal_state.clone();
+            new.signal_at = incident.signal_at;
+            new.signal_detail = incident.signal_detail.clone();
+            new.resolved_at = resolved_at;
+            return;
+        }
+        self.changes.push(IncidentChange {
+            id: incident.id.clone(),
+            status: incident.status,
+            signal_state: incident.signal_state.clone(),
+            signal_at: incident.signal_at,
+            signal_detail: incident.signal_detail.clone(),
+            updated_at: self.now,
+            resolved_at,
+        });
+    }
+
+    fn note_timeline(&mut self, incident: &IncidentSnapshot, event: &Event, kind: &str, why: &str) {
+        let note =
+            if why.is_empty() { incident.signal_state.clone() } else { format!("{} ({why})", incident.signal_state) };
+        self.timeline.push(TimelineEntry {
+            incident_id: incident.id.clone(),
+            at: event.occurred_at(),
+            kind: kind.to_owned(),
+            actor: "aws".to_owned(),
+            via: event.kind().to_owned(),
+            event_key: Some(event.dedupe_key()),
+            note,
+        });
+    }
+
+    fn facts<'b>(incident: &'b IncidentSnapshot) -> IncidentFacts<'b> {
+        IncidentFacts { id: &incident.id, opened_at: incident.opened_at, route: &incident.route }
+    }
+
+    fn enqueue_message(&mut self, incident: &IncidentSnapshot, event: &Event, action: Action, op: OutboxOp) {
+        let message = self.rules.render.incident_message(event, Self::facts(incident), action);
+        self.outbox.push(OutboxItem {
+            idempotency_key: format!("{}|{}|{op}", incident.id, event.dedupe_key()),
+            incident_id: Some(incident.id.clone()),
+            channel: incident.route.channel.clone(),
+            op,
+            body: serde_json::to_string(&message).expect("messages serialise"),
+        });
+    }
+
+    fn enqueue_note(&mut self, incident: &IncidentSnapshot, event: &Event, action: Action) {
+        let Some(note) = self.rules.render.thread_note(event, Self::facts(incident), action) else { return };
+        self.outbox.push(OutboxItem {
+            idempotency_key: format!("{}|{}|note", incident.id, event.dedupe_key()),
+            incident_id: Some(incident.id.clone()),
+            channel: incident.route.channel.clone(),
+            op: OutboxOp::Note,
+            body: serde_json::to_string(&note).expect("notes serialise"),
+        });
+    }
+
+    fn report(&self, event: &Event, incident: &IncidentSnapshot, decision: &Decision, input: &str) -> Report {
+        let message = self.rules.render.incident_message(event, Self::facts(incident), decision.action);
+        let Route { channel, severity, .. } = &incident.route;
+        Report {
+            input: input.to_owned(),
+            incident: Some(incident.id.clone()),
+            action: decision.action,
+            channel: Some(channel.clone()),
+            severity: Some(*severity),
+            title: message.title.clone(),
+            text: message.to_text(),
+            mentions: if decision.action == Action::Open { message.mentions.clone() } else { vec![] },
+            resource: ResourceReport::from(event.resource()),
+            reason: (!decision.why.is_empty()).then(|| decision.why.to_owned()),
+        }
+    }
+
+    /// Writes everything the batch decided, inside the batch's transaction.
+    pub(super) async fn write(self, tx: &mut IngestTx) -> Result<()> {
+        tx.insert_incidents(&self.new_incidents).await?;
+        tx.update_incidents(&self.changes).await?;
+        tx.insert_timeline(&self.timeline).await?;
+        tx.enqueue(&self.outbox, self.now).await
+    }
+}

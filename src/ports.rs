@@ -1,0 +1,42 @@
+//! The traits the core needs from the outside world, so sinks and clocks can be swapped in tests.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::chat::message::{Message, Note};
+
+/// Where chat messages go: the console, Discord, a test recorder.
+#[async_trait]
+pub trait ChatSink: Send + Sync {
+    /// Posts a new message and returns its reference, which later edits and thread notes use.
+    async fn post(&self, channel: &str, message: &Message) -> Result<String, SinkError>;
+    /// Replaces a posted message.
+    async fn edit(&self, channel: &str, message_ref: &str, message: &Message) -> Result<(), SinkError>;
+    /// Adds a line to the thread under a posted message.
+    async fn note(&self, channel: &str, message_ref: &str, note: &Note) -> Result<(), SinkError>;
+}
+
+/// Why a delivery failed, and whether trying again can help.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SinkError {
+    /// The platform is down, slow, or asked us to wait; retry later.
+    #[error("temporarily unavailable: {reason}")]
+    Transient { reason: String, retry_after: Option<std::time::Duration> },
+    /// The request itself is wrong (unknown channel, missing permission); retrying will not help.
+    #[error("refused: {0}")]
+    Permanent(String),
+}
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}

@@ -1,0 +1,138 @@
+//! Everything besides ingestion and delivery: silences, poll cursors, and reading back what was stored.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::ingest::silence;
+use super::{Result, Store, from_millis, millis};
+use crate::domain::silence::Silence;
+
+/// A stored rejected input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RejectedRow {
+    pub source: String,
+    pub origin: String,
+    pub reason: String,
+    pub field: Option<String>,
+    pub raw: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineRow {
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub actor: String,
+    pub via: String,
+    pub note: String,
+}
+
+impl Store {
+    /// Adds a silence; `kind` is `alarm`, `resource` or `health_type`.
+    pub async fn add_silence(
+        &self,
+        kind: &str,
+        pattern: &str,
+        expires_at: DateTime<Utc>,
+        reason: &str,
+        created_by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO silences (target_kind, pattern, expires_at, reason, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(kind.to_owned())
+        .bind(pattern.to_owned())
+        .bind(millis(expires_at))
+        .bind(reason.to_owned())
+        .bind(created_by.to_owned())
+        .bind(millis(now))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn silences(&self, now: DateTime<Utc>) -> Result<Vec<Silence>> {
+        let rows = sqlx::query(
+            "SELECT id, target_kind, pattern, expires_at, reason, created_by FROM silences WHERE expires_at > $1 ORDER BY id",
+        )
+        .bind(millis(now))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(silence).collect()
+    }
+
+    pub async fn cursor(&self, name: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT value FROM poll_cursors WHERE name = $1")
+            .bind(name.to_owned())
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|row| row.try_get("value")).transpose()?)
+    }
+
+    pub async fn set_cursor(&self, name: &str, value: &str, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO poll_cursors (name, value, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(name.to_owned())
+        .bind(value.to_owned())
+        .bind(millis(now))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn rejected(&self) -> Result<Vec<RejectedRow>> {
+        let rows = sqlx::query("SELECT source, origin, reason, field, raw FROM rejected_events ORDER BY id")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(RejectedRow {
+                    source: row.try_get("source")?,
+                    origin: row.try_get("origin")?,
+                    reason: row.try_get("reason")?,
+                    field: row.try_get("field")?,
+                    raw: row.try_get("raw")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn event_count(&self) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) FROM events").fetch_one(self.pool()).await?.try_get(0)?)
+    }
+
+    /// The dedupe keys of every stored event, oldest first.
+    pub async fn event_keys(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT dedupe_key FROM events ORDER BY id").fetch_all(self.pool()).await?;
+        Ok(rows.iter().map(|row| row.try_get(0)).collect::<Result<_, _>>()?)
+    }
+
+    /// `(id, status)` of every incident, oldest first.
+    pub async fn incident_statuses(&self) -> Result<Vec<(String, String)>> {
+        let rows =
+            sqlx::query("SELECT id, status FROM incidents ORDER BY opened_at, id").fetch_all(self.pool()).await?;
+        rows.iter().map(|row| Ok((row.try_get("id")?, row.try_get("status")?))).collect()
+    }
+
+    pub async fn timeline(&self, incident_id: &str) -> Result<Vec<TimelineRow>> {
+        let rows =
+            sqlx::query("SELECT at, kind, actor, via, note FROM incident_timeline WHERE incident_id = $1 ORDER BY id")
+                .bind(incident_id.to_owned())
+                .fetch_all(self.pool())
+                .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(TimelineRow {
+                    at: from_millis(row.try_get("at")?),
+                    kind: row.try_get("kind")?,
+                    actor: row.try_get("actor")?,
+                    via: row.try_get("via")?,
+                    note: row.try_get("note")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,339 @@
+//! The write side of ingestion: one transaction per batch of events, with multi-row statements.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use super::batch::{chunk_rows, list, values};
+use super::outbox::OutboxOp;
+use super::{Dialect, Result, Store, StoreError, from_millis, millis};
+use crate::domain::glob::Glob;
+use crate::domain::incident::{IncidentSnapshot, IncidentStatus};
+use crate::domain::resource::Resource;
+use crate::domain::routing::{Route, Severity};
+use crate::domain::silence::{Silence, SilenceTarget};
+
+/// An accepted event, ready to be stored.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub dedupe_key: String,
+    pub kind: &'static str,
+    /// Where it came from: `sqs`, `replay`, a poller.
+    pub source: String,
+    /// Which input exactly: a queue message id, `file:line`.
+    pub origin: String,
+    pub occurred_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    /// The domain event as JSON.
+    pub body: String,
+}
+
+/// An input that could not be parsed, kept for inspection.
+#[derive(Debug, Clone)]
+pub struct NewRejection {
+    pub received_at: DateTime<Utc>,
+    pub source: String,
+    pub origin: String,
+    pub reason: String,
+    pub field: Option<String>,
+    pub raw: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewIncident {
+    pub id: String,
+    pub key: String,
+    pub title: String,
+    pub route: Route,
+    pub status: IncidentStatus,
+    pub posted: bool,
+    pub signal_state: String,
+    pub signal_at: DateTime<Utc>,
+    pub signal_detail: String,
+    pub resource: Resource,
+    pub opened_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// A new state for an existing incident.
+#[derive(Debug, Clone)]
+pub struct IncidentChange {
+    pub id: String,
+    pub status: IncidentStatus,
+    pub signal_state: String,
+    pub signal_at: DateTime<Utc>,
+    pub signal_detail: String,
+    pub updated_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// One line of an incident's timeline: who did what, when, and through which path.
+#[derive(Debug, Clone)]
+pub struct TimelineEntry {
+    pub incident_id: String,
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub actor: String,
+    pub via: String,
+    pub event_key: Option<String>,
+    pub note: String,
+}
+
+/// A message to deliver, keyed so that enqueueing it twice delivers it once.
+#[derive(Debug, Clone)]
+pub struct OutboxItem {
+    pub idempotency_key: String,
+    pub incident_id: Option<String>,
+    pub channel: String,
+    pub op: OutboxOp,
+    pub body: String,
+}
+
+/// A write transaction for one batch of events.
+pub struct IngestTx {
+    tx: Transaction<'static, Any>,
+    dialect: Dialect,
+}
+
+impl Store {
+    pub async fn begin_ingest(&self) -> Result<IngestTx> {
+        let tx = match self.dialect {
+            // IMMEDIATE takes the write lock up front, so a busy database waits instead of failing mid-batch.
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => self.pool.begin().await?,
+        };
+        Ok(IngestTx { tx, dialect: self.dialect })
+    }
+}
+
+impl IngestTx {
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn insert_rejections(&mut self, rejections: &[NewRejection]) -> Result<()> {
+        for chunk in rejections.chunks(chunk_rows(6)) {
+            let sql = format!(
+                "INSERT INTO rejected_events (received_at, source, origin, reason, field, raw) VALUES {}",
+                values(chunk.len(), 6)
+            );
+            let mut query = sqlx::query(&sql);
+            for r in chunk {
+                query = query
+                    .bind(millis(r.received_at))
+                    .bind(r.source.clone())
+                    .bind(r.origin.clone())
+                    .bind(r.reason.clone())
+                    .bind(r.field.clone())
+                    .bind(r.raw.clone());
+            }
+            query.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Inserts the events that are not stored yet and returns the dedupe keys of those it inserted.
+    pub async fn insert_events(&mut self, events: &[NewEvent]) -> Result<HashSet<String>> {
+        let mut inserted = HashSet::with_capacity(events.len());
+        for chunk in events.chunks(chunk_rows(7)) {
+            let sql = format!(
+                "INSERT INTO events (dedupe_key, kind, source, origin, occurred_at, received_at, body) VALUES {} \
+                 ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key",
+                values(chunk.len(), 7)
+            );
+            let mut query = sqlx::query(&sql);
+            for e in chunk {
+                query = query
+                    .bind(e.dedupe_key.clone())
+                    .bind(e.kind)
+                    .bind(e.source.clone())
+                    .bind(e.origin.clone())
+                    .bind(millis(e.occurred_at))
+                    .bind(millis(e.received_at))
+                    .bind(e.body.clone());
+            }
+            for row in query.fetch_all(&mut *self.tx).await? {
+                inserted.insert(row.try_get::<String, _>(0)?);
+            }
+        }
+        Ok(inserted)
+    }
+
+    /// The open incidents for these keys, locked against other replicas until commit.
+    pub async fn open_incidents(&mut self, keys: &[String]) -> Result<HashMap<String, IncidentSnapshot>> {
+        let mut open = HashMap::new();
+        let lock = if self.dialect == Dialect::Postgres { " FOR UPDATE" } else { "" };
+        for chunk in keys.chunks(chunk_rows(1)) {
+            let sql = format!(
+                "SELECT id, incident_key, status, channel, severity, mentions, posted, signal_state, signal_at, \
+                 signal_detail, opened_at FROM incidents WHERE status <> 'resolved' AND incident_key IN ({}){lock}",
+                list(chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for key in chunk {
+                query = query.bind(key.clone());
+            }
+            for row in query.fetch_all(&mut *self.tx).await? {
+                let key: String = row.try_get("incident_key")?;
+                open.insert(key, snapshot(&row)?);
+            }
+        }
+        Ok(open)
+    }
+
+    pub async fn active_silences(&mut self, now: DateTime<Utc>) -> Result<Vec<Silence>> {
+        let rows = sqlx::query(
+            "SELECT id, target_kind, pattern, expires_at, reason, created_by FROM silences WHERE expires_at > $1 ORDER BY id",
+        )
+        .bind(millis(now))
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter().map(silence).collect()
+    }
+
+    pub async fn insert_incidents(&mut self, incidents: &[NewIncident]) -> Result<()> {
+        const COLUMNS: usize = 18;
+        for chunk in incidents.chunks(chunk_rows(COLUMNS)) {
+            let sql = format!(
+                "INSERT INTO incidents (id, incident_key, status, title, channel, severity, mentions, posted, \
+                 signal_state, signal_at, signal_detail, resource_kind, resource_name, region, account, opened_at, \
+                 updated_at, resolved_at) VALUES {}",
+                values(chunk.len(), COLUMNS)
+            );
+            let mut query = sqlx::query(&sql);
+            for i in chunk {
+                query = query
+                    .bind(i.id.clone())
+                    .bind(i.key.clone())
+                    .bind(i.status.as_str())
+                    .bind(i.title.clone())
+                    .bind(i.route.channel.clone())
+                    .bind(i.route.severity.as_str())
+                    .bind(serde_json::to_string(&i.route.mentions).unwrap_or_default())
+                    .bind(i64::from(i.posted))
+                    .bind(i.signal_state.clone())
+                    .bind(millis(i.signal_at))
+                    .bind(i.signal_detail.clone())
+                    .bind(i.resource.kind.as_str())
+                    .bind(i.resource.name.to_string())
+                    .bind(i.resource.region.clone())
+                    .bind(i.resource.account.clone())
+                    .bind(millis(i.opened_at))
+                    .bind(millis(i.updated_at))
+                    .bind(i.resolved_at.map(millis));
+            }
+            query.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn update_incidents(&mut self, changes: &[IncidentChange]) -> Result<()> {
+        for c in changes {
+            sqlx::query(
+                "UPDATE incidents SET status = $1, signal_state = $2, signal_at = $3, signal_detail = $4, \
+                 updated_at = $5, resolved_at = $6 WHERE id = $7",
+            )
+            .bind(c.status.as_str())
+            .bind(c.signal_state.clone())
+            .bind(millis(c.signal_at))
+            .bind(c.signal_detail.clone())
+            .bind(millis(c.updated_at))
+            .bind(c.resolved_at.map(millis))
+            .bind(c.id.clone())
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn insert_timeline(&mut self, entries: &[TimelineEntry]) -> Result<()> {
+        for chunk in entries.chunks(chunk_rows(7)) {
+            let sql = format!(
+                "INSERT INTO incident_timeline (incident_id, at, kind, actor, via, event_key, note) VALUES {}",
+                values(chunk.len(), 7)
+            );
+            let mut query = sqlx::query(&sql);
+            for t in chunk {
+                query = query
+                    .bind(t.incident_id.clone())
+                    .bind(millis(t.at))
+                    .bind(t.kind.clone())
+                    .bind(t.actor.clone())
+                    .bind(t.via.clone())
+                    .bind(t.event_key.clone())
+                    .bind(t.note.clone());
+            }
+            query.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Adds messages to the outbox; an idempotency key seen before is skipped.
+    pub async fn enqueue(&mut self, items: &[OutboxItem], now: DateTime<Utc>) -> Result<()> {
+        for chunk in items.chunks(chunk_rows(7)) {
+            let sql = format!(
+                "INSERT INTO outbox (idempotency_key, incident_id, channel, op, body, created_at, next_attempt_at) \
+                 VALUES {} ON CONFLICT (idempotency_key) DO NOTHING",
+                values(chunk.len(), 7)
+            );
+            let mut query = sqlx::query(&sql);
+            for item in chunk {
+                query = query
+                    .bind(item.idempotency_key.clone())
+                    .bind(item.incident_id.clone())
+                    .bind(item.channel.clone())
+                    .bind(item.op.as_str())
+                    .bind(item.body.clone())
+                    .bind(millis(now))
+                    .bind(millis(now));
+            }
+            query.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+}
+
+fn snapshot(row: &AnyRow) -> Result<IncidentSnapshot> {
+    let corrupt = |detail: String| StoreError::Corrupt { table: "incidents", detail };
+    let status: String = row.try_get("status")?;
+    let severity: String = row.try_get("severity")?;
+    let mentions: String = row.try_get("mentions")?;
+    Ok(IncidentSnapshot {
+        id: row.try_get("id")?,
+        status: IncidentStatus::parse(&status).ok_or_else(|| corrupt(format!("status `{status}`")))?,
+        signal_state: row.try_get("signal_state")?,
+        signal_at: from_millis(row.try_get("signal_at")?),
+        signal_detail: row.try_get("signal_detail")?,
+        posted: row.try_get::<i64, _>("posted")? != 0,
+        route: Route {
+            channel: row.try_get("channel")?,
+            severity: Severity::parse(&severity).ok_or_else(|| corrupt(format!("severity `{severity}`")))?,
+            mentions: serde_json::from_str(&mentions).map_err(|e| corrupt(format!("mentions: {e}")))?,
+        },
+        opened_at: from_millis(row.try_get("opened_at")?),
+    })
+}
+
+pub(crate) fn silence(row: &AnyRow) -> Result<Silence> {
+    let corrupt = |detail: String| StoreError::Corrupt { table: "silences", detail };
+    let kind: String = row.try_get("target_kind")?;
+    let pattern: String = row.try_get("pattern")?;
+    let glob = Glob::new(&pattern).map_err(corrupt)?;
+    let target = match kind.as_str() {
+        "alarm" => SilenceTarget::Alarm(glob),
+        "resource" => SilenceTarget::Resource(glob),
+        "health_type" => SilenceTarget::HealthType(glob),
+        other => return Err(corrupt(format!("target kind `{other}`"))),
+    };
+    Ok(Silence {
+        id: row.try_get("id")?,
+        target,
+        expires_at: from_millis(row.try_get("expires_at")?),
+        reason: row.try_get("reason")?,
+        created_by: row.try_get("created_by")?,
+    })
+}

@@ -1,0 +1,168 @@
+//! The outbox's read and acknowledge side: what is due, what was sent, what failed.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Result, Store, StoreError, millis};
+
+/// What a delivery does in chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxOp {
+    /// A new message that opens an incident (or stands alone).
+    Post,
+    /// A new version of the incident's opening message.
+    Edit,
+    /// A line in the incident's thread.
+    Note,
+}
+
+impl OutboxOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxOp::Post => "post",
+            OutboxOp::Edit => "edit",
+            OutboxOp::Note => "note",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "post" => OutboxOp::Post,
+            "edit" => OutboxOp::Edit,
+            "note" => OutboxOp::Note,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for OutboxOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub idempotency_key: String,
+    pub incident_id: Option<String>,
+    pub channel: String,
+    pub op: OutboxOp,
+    pub body: String,
+    pub attempts: i64,
+}
+
+/// The chat message an incident opened with, which edits and thread notes attach to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claimed {
+    pub channel: String,
+    pub message_ref: String,
+}
+
+impl Store {
+    /// Rows ready to deliver: for each incident only its oldest pending row, so edits never overtake the post
+    /// they edit; oldest first.
+    pub async fn due_outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxRow>> {
+        let rows = sqlx::query(
+            "SELECT o.id, o.idempotency_key, o.incident_id, o.channel, o.op, o.body, o.attempts FROM outbox o \
+             WHERE o.sent_at IS NULL AND o.given_up_at IS NULL AND o.next_attempt_at <= $1 \
+             AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.incident_id = o.incident_id AND p.id < o.id \
+                             AND p.sent_at IS NULL AND p.given_up_at IS NULL) \
+             ORDER BY o.id LIMIT $2",
+        )
+        .bind(millis(now))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(outbox_row).collect()
+    }
+
+    /// Records a delivery; for a post, remembers the chat message so later edits find it.
+    pub async fn mark_sent(&self, row: &OutboxRow, now: DateTime<Utc>, message_ref: Option<&str>) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE outbox SET sent_at = $1, attempts = attempts + 1, message_ref = $2, last_error = NULL WHERE id = $3")
+            .bind(millis(now))
+            .bind(message_ref.map(str::to_owned))
+            .bind(row.id)
+            .execute(&mut *tx)
+            .await?;
+        if let (OutboxOp::Post, Some(incident), Some(message_ref)) = (row.op, &row.incident_id, message_ref) {
+            sqlx::query(
+                "INSERT INTO chat_messages (incident_id, channel, message_ref, posted_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (incident_id) DO NOTHING",
+            )
+            .bind(incident.clone())
+            .bind(row.channel.clone())
+            .bind(message_ref.to_owned())
+            .bind(millis(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: retried at `retry_at`, or never again when `retry_at` is `None`.
+    pub async fn mark_failed(
+        &self,
+        row: &OutboxRow,
+        now: DateTime<Utc>,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, given_up_at = $3 \
+             WHERE id = $4",
+        )
+        .bind(error.to_owned())
+        .bind(millis(retry_at.unwrap_or(now)))
+        .bind(if retry_at.is_none() { Some(millis(now)) } else { None })
+        .bind(row.id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The message that opened an incident, once it has been posted.
+    pub async fn chat_message(&self, incident_id: &str) -> Result<Option<Claimed>> {
+        let row = sqlx::query("SELECT channel, message_ref FROM chat_messages WHERE incident_id = $1")
+            .bind(incident_id.to_owned())
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|row| Ok(Claimed { channel: row.try_get("channel")?, message_ref: row.try_get("message_ref")? }))
+            .transpose()
+    }
+
+    /// How many messages wait for delivery (given-up rows excluded).
+    pub async fn pending_outbox(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND given_up_at IS NULL")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// When the next pending row becomes due, if any.
+    pub async fn next_outbox_due(&self) -> Result<Option<DateTime<Utc>>> {
+        let row = sqlx::query("SELECT MIN(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND given_up_at IS NULL")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(row.try_get::<Option<i64>, _>(0)?.map(super::from_millis))
+    }
+}
+
+fn outbox_row(row: &AnyRow) -> Result<OutboxRow> {
+    let op: String = row.try_get("op")?;
+    Ok(OutboxRow {
+        id: row.try_get("id")?,
+        idempotency_key: row.try_get("idempotency_key")?,
+        incident_id: row.try_get("incident_id")?,
+        channel: row.try_get("channel")?,
+        op: OutboxOp::parse(&op)
+            .ok_or_else(|| StoreError::Corrupt { table: "outbox", detail: format!("op `{op}`") })?,
+        body: row.try_get("body")?,
+        attempts: row.try_get("attempts")?,
+    })
+}

@@ -1,0 +1,8 @@
+//! Logging: structured `tracing` output on stderr, filtered by `OPSPOD_LOG` (default `info`).
+
+use tracing_subscriber::EnvFilter;
+
+pub fn init() {
+    let filter = EnvFilter::try_from_env("OPSPOD_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,aws=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}

@@ -1,0 +1,83 @@
+//! Shared test support: fresh SQLite and PostgreSQL stores, and realistic EventBridge events.
+
+#![allow(dead_code, reason = "each test binary uses a different part of the support module")]
+
+pub mod events;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use opspod::store::Store;
+use sqlx::{Connection, Executor, PgConnection};
+
+/// The PostgreSQL server tests create their databases on; `.ci/run` sets it, and the default is the local one.
+pub fn postgres_admin_url() -> String {
+    std::env::var("OPSPOD_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// The moto server `.ci/run` starts. Tests that need AWS fail loudly without it, so CI can never skip them.
+pub fn aws_endpoint() -> String {
+    std::env::var("OPSPOD_TEST_AWS_ENDPOINT")
+        .expect("OPSPOD_TEST_AWS_ENDPOINT is not set: run the tests through .ci/run, which starts moto")
+}
+
+/// A SQLite store in its own temporary folder, removed when dropped.
+pub struct SqliteDb {
+    pub dir: tempfile::TempDir,
+    pub url: String,
+}
+
+impl SqliteDb {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("opspod.db").display());
+        SqliteDb { dir, url }
+    }
+}
+
+/// A fresh PostgreSQL database, dropped (with its connections) when this value is dropped.
+pub struct PostgresDb {
+    pub url: String,
+    name: String,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl PostgresDb {
+    pub async fn new() -> Self {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+        let name = format!("opspod_t_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+        let admin = postgres_admin_url();
+        let mut conn = PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL must be running at {admin} for the store tests: {e}"));
+        conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create a test database");
+        let base = admin.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin).to_owned();
+        PostgresDb { url: format!("{base}/{name}"), name }
+    }
+}
+
+impl Drop for PostgresDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop runs outside any async context guarantee, so a private runtime on its own thread does the work.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+            runtime.block_on(async {
+                if let Ok(mut conn) = PgConnection::connect(&postgres_admin_url()).await {
+                    let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+pub async fn sqlite_store() -> (Store, SqliteDb) {
+    let db = SqliteDb::new();
+    (Store::open(&db.url).await.expect("open SQLite"), db)
+}
+
+pub async fn postgres_store() -> (Store, PostgresDb) {
+    let db = PostgresDb::new().await;
+    (Store::open(&db.url).await.expect("open PostgreSQL"), db)
+}
