@@ -33,8 +33,10 @@ pub(super) fn apply(doc: &mut Table, env: &BTreeMap<String, String>, problems: &
     applied
 }
 
+/// Only `OPSPOD_<SECTION>__<KEY>` names are overrides: every config value lives inside a section, and other
+/// `OPSPOD_*` names (`OPSPOD_LOG`, `OPSPOD_TEST_AWS_ENDPOINT`) belong to the command line and the test suite.
 fn is_override(name: &str) -> bool {
-    name.starts_with(PREFIX) && !RESERVED.contains(&name)
+    name.starts_with(PREFIX) && name[PREFIX.len()..].contains("__") && !RESERVED.contains(&name)
 }
 
 /// A TOML value when the text is one (`1`, `true`, `["a", "b"]`), else the text as a string.

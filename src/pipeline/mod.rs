@@ -159,4 +159,3 @@ impl Parsed {
 fn is_later_page(event: &Event) -> bool {
     matches!(&event.body, EventBody::Health(health) if health.page > 1)
 }
-

@@ -60,6 +60,7 @@ pub fn health(id: &str, status: &str, updated: &str) -> String {
             "lastUpdatedTime": updated,
             "statusCode": status,
             "eventRegion": "us-east-1",
+            "affectedAccount": ACCOUNT,
             "eventDescription": [{"language": "en_US", "latestDescription": format!("Lambda is {status}.")}]
         }
     })

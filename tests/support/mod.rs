@@ -2,6 +2,8 @@
 
 #![allow(dead_code, reason = "each test binary uses a different part of the support module")]
 
+pub mod aws;
+pub mod bot;
 pub mod events;
 
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -79,3 +79,9 @@ fn the_command_line_variables_are_not_overrides() {
     let vars = env(&[("OPSPOD_CONFIG", "/etc/opspod.toml"), ("OPSPOD_LOG", "debug")]);
     assert!(load_str(MINIMAL, "test.toml", &vars).is_ok());
 }
+
+#[test]
+fn opspod_variables_without_a_section_are_left_to_the_command_line_and_tests() {
+    let vars = env(&[("OPSPOD_LOG", "debug"), ("OPSPOD_TEST_AWS_ENDPOINT", "http://127.0.0.1:5000")]);
+    assert!(load_str(MINIMAL, "test.toml", &vars).is_ok());
+}
