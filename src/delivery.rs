@@ -1,7 +1,7 @@
 //! The delivery worker: sends outbox rows to the chat sink in order, retries with backoff, and marks a row
 //! sent only after the sink confirmed it.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -46,6 +46,15 @@ pub struct Delivery {
     sink: Arc<dyn ChatSink>,
     clock: Arc<dyn Clock>,
     backoff: Backoff,
+    outage: Arc<Mutex<Outage>>,
+}
+
+/// While chat is unreachable the whole worker waits, rather than each row on its own, so that messages still
+/// go out in the order they were written once chat is back.
+#[derive(Debug, Default)]
+struct Outage {
+    failures: u32,
+    until: Option<DateTime<Utc>>,
 }
 
 /// What one pass did.
@@ -59,7 +68,7 @@ pub struct Pass {
 
 impl Delivery {
     pub fn new(store: Store, sink: Arc<dyn ChatSink>, clock: Arc<dyn Clock>, backoff: Backoff) -> Self {
-        Delivery { store, sink, clock, backoff }
+        Delivery { store, sink, clock, backoff, outage: Arc::default() }
     }
 
     /// Delivers until `shutdown`, waking on `ready` or every second; then finishes what is due.
@@ -105,10 +114,15 @@ impl Delivery {
     /// One pass over due rows, oldest first, one row per incident.
     pub async fn pass(&self) -> Result<Pass, StoreError> {
         let mut pass = Pass::default();
+        if self.waiting_out_an_outage() {
+            pass.stalled = true;
+            return Ok(pass);
+        }
         for row in self.store.due_outbox(self.clock.now(), PASS_SIZE).await? {
             match self.deliver(&row).await {
                 Ok(message_ref) => {
                     self.store.mark_sent(&row, self.clock.now(), message_ref.as_deref()).await?;
+                    self.outage_over();
                     pass.delivered += 1;
                 }
                 Err(error) => {
@@ -153,14 +167,36 @@ impl Delivery {
         }
     }
 
+    fn waiting_out_an_outage(&self) -> bool {
+        let outage = self.outage.lock().expect("outage state");
+        outage.until.is_some_and(|until| self.clock.now() < until)
+    }
+
+    fn outage_over(&self) {
+        let mut outage = self.outage.lock().expect("outage state");
+        if outage.failures > 0 {
+            tracing::info!(failures = outage.failures, "Chat is reachable again; delivering the backlog in order.");
+        }
+        *outage = Outage::default();
+    }
+
+    /// Pauses the whole worker, doubling the pause with each failure in a row; returns the pause.
+    fn outage_continues(&self, retry_after: Option<Duration>) -> Duration {
+        let mut outage = self.outage.lock().expect("outage state");
+        outage.failures = outage.failures.saturating_add(1);
+        let wait = retry_after.unwrap_or_default().max(self.backoff.after(outage.failures));
+        outage.until = Some(later(self.clock.now(), wait));
+        wait
+    }
+
     async fn record_failure(&self, row: &OutboxRow, error: &SinkError) -> Result<(), StoreError> {
         let attempts = u32::try_from(row.attempts).unwrap_or(u32::MAX).saturating_add(1);
         let now = self.clock.now();
         let retry_at = match error {
             SinkError::Transient { retry_after, .. } => {
-                let wait = retry_after.unwrap_or_default().max(self.backoff.after(attempts));
-                tracing::warn!(outbox_id = row.id, attempts, %error, wait_ms = wait.as_millis() as u64, "Chat is unavailable; will retry.");
-                Some(later(now, wait))
+                let wait = self.outage_continues(*retry_after);
+                tracing::warn!(outbox_id = row.id, attempts, %error, wait_ms = wait.as_millis() as u64, "Chat is unavailable; pausing delivery.");
+                Some(now)
             }
             SinkError::Permanent(_) if attempts < self.backoff.max_attempts => {
                 tracing::warn!(outbox_id = row.id, attempts, %error, "Chat refused a message; will retry.");
