@@ -193,6 +193,20 @@ async fn health_updates_share_one_incident_until_closed(store: &Store) {
     assert_eq!(store.event_count().await.unwrap(), 2, "same ARN and lastUpdatedTime is one event");
 }
 
+async fn only_the_first_page_of_a_paged_health_event_is_kept(store: &Store) {
+    let page = |n: u32| {
+        let mut event: serde_json::Value =
+            serde_json::from_str(&events::health("paged", "open", "Fri, 20 Nov 2026 14:05:00 GMT")).unwrap();
+        event["detail"]["page"] = n.to_string().into();
+        event["detail"]["totalPages"] = "2".into();
+        event.to_string()
+    };
+    let reports = ingest(&pipeline(store), vec![page(2), page(1)]).await;
+    assert_eq!(actions(&reports), vec![Action::None, Action::Open]);
+    assert!(reports[0].reason.as_deref().unwrap().contains("later page"), "{:?}", reports[0].reason);
+    assert_eq!(store.event_count().await.unwrap(), 1);
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -229,4 +243,5 @@ contract!(
     a_silence_suppresses_posting_but_the_incident_is_recorded,
     rejected_inputs_are_kept_with_their_reason_and_text,
     health_updates_share_one_incident_until_closed,
+    only_the_first_page_of_a_paged_health_event_is_kept,
 );
