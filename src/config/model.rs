@@ -25,11 +25,13 @@ pub struct Config {
     pub sqs: Option<Sqs>,
     /// Absent: the outbox retries with the defaults of [`super::DeliverySettings`].
     pub delivery: Option<Delivery>,
+    /// Absent: alerts go to the console instead of Discord.
+    pub discord: Option<Discord>,
 }
 
 /// The names of the top-level sections, for "unknown section" messages.
-pub const SECTIONS: [&str; 9] =
-    ["aws", "channels", "delivery", "mentions", "owners", "routing", "runbooks", "sqs", "store"];
+pub const SECTIONS: [&str; 10] =
+    ["aws", "channels", "delivery", "discord", "mentions", "owners", "routing", "runbooks", "sqs", "store"];
 
 /// The database: a SQLite file path, or a `sqlite:`/`postgres://` URL.
 #[derive(Clone, PartialEq, Deserialize)]
@@ -172,6 +174,25 @@ fn default_wait_seconds() -> u32 {
 fn default_max_messages() -> u32 {
     10
 }
+
+/// `[discord]`: the bot in one Discord server. The token comes only from `DISCORD_TOKEN`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Discord {
+    pub guild_id: u64,
+    /// Discord's own API by default; a REST proxy (twilight-http-proxy) or a test fake otherwise, in which
+    /// case serenity's ratelimiter is off and opspod's own pacing governs.
+    pub api_base_url: Option<String>,
+    /// Role handles (declared in `[mentions]`) whose members may press Ack, Silence and Resolve.
+    #[serde(default)]
+    pub responders: Vec<String>,
+    /// Register slash commands for the whole application instead of instantly in the guild.
+    #[serde(default)]
+    pub global_commands: bool,
+}
+
+/// Discord's own API.
+pub const DISCORD_API: &str = "https://discord.com";
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -23,6 +23,7 @@ pub(super) fn config(mut doc: Table, problems: &mut Problems) -> Config {
         aws: aws(doc.remove("aws"), problems),
         sqs: section(&mut doc, "sqs", problems),
         delivery: section(&mut doc, "delivery", problems),
+        discord: section(&mut doc, "discord", problems),
     }
 }
 

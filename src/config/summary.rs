@@ -52,6 +52,7 @@ impl Config {
             ("aws", self.aws_line()),
             ("sqs", self.sqs_line()),
             ("delivery", self.delivery_line()),
+            ("discord", self.discord_line()),
             ("discord token", token_line(secrets)),
         ];
         let width = lines.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
@@ -98,6 +99,19 @@ impl Config {
         let accounts = accounts.collect::<Vec<_>>();
         let accounts = if accounts.is_empty() { "default account".to_owned() } else { accounts.join(", ") };
         format!("regions: {regions}; accounts: {accounts}")
+    }
+
+    fn discord_line(&self) -> String {
+        let Some(discord) = &self.discord else {
+            return "off: no [discord] section; alerts are printed on the console".into();
+        };
+        let api = discord.api_base_url.as_deref().unwrap_or(super::model::DISCORD_API);
+        let commands = if discord.global_commands { "global" } else { "guild" };
+        format!(
+            "guild {} via {api}; responders {}; {commands} slash commands",
+            discord.guild_id,
+            discord.responders.join(", ")
+        )
     }
 
     fn sqs_line(&self) -> String {

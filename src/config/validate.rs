@@ -22,6 +22,7 @@ pub(super) fn validate(config: &Config, problems: &mut Problems) {
     check.aws();
     check.sqs();
     check.delivery();
+    check.discord();
 }
 
 struct Check<'a> {
@@ -192,6 +193,30 @@ impl Check<'_> {
             }
             if aws.accounts[..index].iter().any(|other| other.id == account.id) {
                 self.report(at.key("id"), format!("account {:?} is declared twice", account.id));
+            }
+        }
+    }
+
+    fn discord(&mut self) {
+        let Some(discord) = &self.config.discord else { return };
+        let at = root("discord");
+        if let Some(url) = &discord.api_base_url
+            && !is_http_url(url)
+        {
+            self.report(at.key("api_base_url"), format!("{url:?} is not an http(s) URL"));
+        }
+        for (name, channel) in &self.config.channels {
+            if channel.discord_id.is_none() {
+                self.report(root("channels").key(name), "needs a discord_id when [discord] is on");
+            }
+        }
+        if discord.responders.is_empty() {
+            self.report(at.key("responders"), "lists no role: nobody could press Ack, Silence or Resolve");
+        }
+        for (index, handle) in discord.responders.iter().enumerate() {
+            let target = self.config.mention_target(handle);
+            if !matches!(target, Some(MentionTarget::Role(_))) {
+                self.report(at.key("responders").index(index), format!("{handle} must be a role declared in [mentions]"));
             }
         }
     }

@@ -29,11 +29,10 @@ fn debug_of_absent_secrets_says_none() {
 #[test]
 fn a_token_in_the_file_is_refused_with_where_secrets_come_from() {
     let errors = errors_of(&format!("{MINIMAL}[discord]\ntoken = \"{TOKEN}\"\n"));
-    assert_eq!(errors.len(), 1, "{errors}");
-    assert_eq!(errors.0[0].path, "discord.token");
-    assert_eq!(errors.0[0].line, Some(4));
-    assert!(errors.0[0].message.contains("secrets come only from the environment"));
-    assert!(errors.0[0].message.contains("DISCORD_TOKEN"));
+    let token = errors.0.iter().find(|error| error.path == "discord.token").expect("the token is refused");
+    assert_eq!(token.line, Some(4));
+    assert!(token.message.contains("secrets come only from the environment"));
+    assert!(token.message.contains("DISCORD_TOKEN"));
     assert!(!errors.to_string().contains(TOKEN));
 }
 

@@ -124,3 +124,22 @@ fn the_whole_config_parses_with_optional_sections_off() {
     assert!(loaded.config.sqs.is_none());
     assert!(loaded.config.delivery.is_none());
 }
+
+#[test]
+fn discord_names_the_guild_and_the_roles_that_may_respond() {
+    let discord: crate::config::Discord =
+        parse("guild_id = 42\napi_base_url = \"http://127.0.0.1:9\"\nresponders = [\"@oncall\"]\n");
+    assert_eq!(discord.guild_id, 42);
+    assert_eq!(discord.api_base_url.as_deref(), Some("http://127.0.0.1:9"));
+    assert!(!discord.global_commands, "slash commands are registered in the guild by default");
+}
+
+#[test]
+fn discord_needs_channel_ids_and_responder_roles() {
+    let text = "[channels.team]\ndiscord_id = 1\n[channels.oncall]\n[mentions]\noncall = \"role:5\"\ndana = \"user:6\"\n\
+                [discord]\nguild_id = 42\nresponders = [\"@oncall\", \"@dana\"]\n";
+    let errors = super::errors_of(text).to_string();
+    assert!(errors.contains("channels.oncall: needs a discord_id when [discord] is on"), "{errors}");
+    assert!(errors.contains("discord.responders[1]: @dana must be a role declared in [mentions]"), "{errors}");
+    assert!(!errors.contains("responders[0]"), "{errors}");
+}
