@@ -143,7 +143,7 @@ impl Delivery {
         match row.op {
             OutboxOp::Post => {
                 let message: Message = decode(&row.body)?;
-                self.sink.post(&row.channel, &message).await.map(Some)
+                self.sink.post(&row.channel, &message, &row.idempotency_key).await.map(Some)
             }
             OutboxOp::Edit => {
                 let message: Message = decode(&row.body)?;

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod delivery;
 pub mod domain;
+pub mod interventions;
 pub mod parse;
 pub mod pipeline;
 pub mod ports;

@@ -9,7 +9,10 @@ use crate::chat::message::{Message, Note};
 #[async_trait]
 pub trait ChatSink: Send + Sync {
     /// Posts a new message and returns its reference, which later edits and thread notes use.
-    async fn post(&self, channel: &str, message: &Message) -> Result<String, SinkError>;
+    ///
+    /// `idempotency_key` is the outbox row's key: a platform that can deduplicate (Discord's `nonce`) uses it
+    /// so that a retry after a crash between sending and recording cannot post twice.
+    async fn post(&self, channel: &str, message: &Message, idempotency_key: &str) -> Result<String, SinkError>;
     /// Replaces a posted message.
     async fn edit(&self, channel: &str, message_ref: &str, message: &Message) -> Result<(), SinkError>;
     /// Adds a line to the thread under a posted message.

@@ -60,7 +60,8 @@ impl FunctionName {
         if raw.starts_with("arn:") {
             return Self::from_arn(raw);
         }
-        let valid = (1..=64).contains(&raw.len()) && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let valid =
+            (1..=64).contains(&raw.len()) && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !valid {
             return Err(ArgError(format!(
                 "`function` must be a Lambda function name (1–64 letters, digits, - or _) or its ARN; got `{}`",
@@ -73,7 +74,9 @@ impl FunctionName {
     fn from_arn(raw: &str) -> Result<Self, ArgError> {
         let name = raw.split(':').nth(6).unwrap_or_default();
         if raw.len() > 140 || !raw.contains(":function:") || name.is_empty() {
-            return Err(ArgError(format!("`function` ARN must look like arn:aws:lambda:REGION:ACCOUNT:function:NAME; got `{raw}`")));
+            return Err(ArgError(format!(
+                "`function` ARN must look like arn:aws:lambda:REGION:ACCOUNT:function:NAME; got `{raw}`"
+            )));
         }
         Self::parse(name)
     }

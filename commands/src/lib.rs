@@ -1,7 +1,9 @@
 //! opspod's slash commands: each command's definition, argument validation, run and render, shared by
-//! Discord (through poise) and the terminal (`opspod ask`).
+//! Discord (through poise) and the terminal.
 //!
-//! This crate knows nothing of serenity, the AWS SDK or sqlx: commands receive their data through traits and
-//! return what to show. The argument types every command shares live in [`args`].
+//! This crate knows nothing of serenity, the AWS SDK or sqlx: the caller fetches the data, and each command
+//! validates its arguments and renders the answer. The argument types every command shares live in [`args`].
 
 pub mod args;
+pub mod help;
+pub mod incident;

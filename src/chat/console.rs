@@ -44,7 +44,7 @@ fn indented(message: &Message) -> String {
 
 #[async_trait]
 impl ChatSink for ConsoleSink {
-    async fn post(&self, channel: &str, message: &Message) -> Result<String, SinkError> {
+    async fn post(&self, channel: &str, message: &Message, _idempotency_key: &str) -> Result<String, SinkError> {
         let message_ref = format!("m{}", self.next_ref.fetch_add(1, Ordering::Relaxed));
         self.write(&format!("#{channel} · new message {message_ref}\n{}", indented(message)))?;
         Ok(message_ref)

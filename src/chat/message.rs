@@ -35,12 +35,46 @@ pub struct Message {
     /// Configured mention handles (`@payments`) that notify when this message is posted. Edits never notify.
     pub mentions: Vec<String>,
     pub incident_id: Option<String>,
+    /// What people can do to the incident from the message (buttons on Discord).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<Control>,
+}
+
+/// An action on an incident that its message offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Control {
+    Ack,
+    Silence,
+    Resolve,
+}
+
+impl Control {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Control::Ack => "ack",
+            Control::Silence => "silence",
+            Control::Resolve => "resolve",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "ack" => Control::Ack,
+            "silence" => Control::Silence,
+            "resolve" => Control::Resolve,
+            _ => return None,
+        })
+    }
 }
 
 /// A line in an incident's thread.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Note {
     pub text: String,
+    /// The thread's name, used when the note is the first and the thread has to be started.
+    #[serde(default)]
+    pub thread: String,
 }
 
 impl Tone {

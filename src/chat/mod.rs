@@ -1,5 +1,6 @@
 //! Chat output: the message model, how incidents are rendered into it, and the sinks that deliver it.
 
 pub mod console;
+pub mod discord;
 pub mod message;
 pub mod render;

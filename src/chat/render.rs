@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use super::message::{Link, Message, Note, Tone};
+use super::message::{Control, Link, Message, Note, Tone};
 use crate::domain::alarm::{AlarmChange, StateValue};
 use crate::domain::event::{Event, EventBody};
 use crate::domain::health::{HealthEvent, HealthStatus};
 use crate::domain::incident::Action;
+use crate::domain::lifecycle::Intervention;
 use crate::domain::ownership::Directory;
 use crate::domain::routing::{Route, entity_name};
 
@@ -42,6 +43,8 @@ impl RenderContext {
             EventBody::Health(health) => self.health_parts(health, incident),
         };
         let notifies = matches!(action, Action::Open);
+        let controls =
+            if tone == Tone::Recovered { vec![] } else { vec![Control::Ack, Control::Silence, Control::Resolve] };
         Message {
             tone,
             severity: incident.route.severity,
@@ -50,6 +53,7 @@ impl RenderContext {
             links,
             mentions: if notifies { incident.route.mentions.clone() } else { vec![] },
             incident_id: Some(incident.id.to_owned()),
+            controls,
         }
     }
 
@@ -69,7 +73,7 @@ impl RenderContext {
             }
             _ => return None,
         };
-        Some(Note { text })
+        Some(Note { text, thread: format!("{} · {}", incident.id, self.title(event)) })
     }
 
     /// A one-line title for an event, used when nothing is posted too.
@@ -193,6 +197,22 @@ impl RenderContext {
 }
 
 type Parts = (Tone, String, Vec<String>, Vec<Link>);
+
+/// The incident's message after someone acted on it: their line added, and the buttons that still apply.
+pub fn intervened(mut message: Message, intervention: Intervention, line: &str) -> Message {
+    message.mentions.clear();
+    message.lines.push(format!("{line}."));
+    match intervention {
+        Intervention::Acknowledge => message.controls.retain(|control| *control != Control::Ack),
+        Intervention::Silence(_) => message.controls = vec![Control::Resolve],
+        Intervention::Resolve => {
+            message.tone = Tone::Recovered;
+            message.title.push_str(" · resolved by hand");
+            message.controls.clear();
+        }
+    }
+    message
+}
 
 fn firing_line(alarm: &AlarmChange) -> String {
     let state = &alarm.state;

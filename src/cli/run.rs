@@ -8,7 +8,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
 use crate::chat::console::ConsoleSink;
-use crate::config::Loaded;
+use crate::chat::discord;
+use crate::config::{DISCORD_TOKEN, Loaded};
+use crate::ports::ChatSink;
 use crate::sources::sqs::{QueueSettings, SqsSource};
 
 use super::{ConfigArg, check};
@@ -21,7 +23,9 @@ pub async fn run(arg: &ConfigArg) -> anyhow::Result<ExitCode> {
     let stop_delivery = CancellationToken::new();
     tokio::spawn(stop_on_signal(stop_sources.clone()));
 
-    let delivery = app.delivery(Arc::new(ConsoleSink::stdout()));
+    let stop_bot = CancellationToken::new();
+    let Ok((sink, bot)) = chat_sink(&loaded, &app, &stop_bot) else { return Ok(ExitCode::FAILURE) };
+    let delivery = app.delivery(sink);
     let ready = app.pipeline.outbox_ready();
     let delivering = tokio::spawn({
         let stop = stop_delivery.clone();
@@ -37,9 +41,31 @@ pub async fn run(arg: &ConfigArg) -> anyhow::Result<ExitCode> {
     while sources.join_next().await.is_some() {}
     stop_delivery.cancel();
     delivering.await?;
+    stop_bot.cancel();
+    if let Some(bot) = bot {
+        let _ = bot.await;
+    }
     app.store.close().await;
     tracing::info!("Stopped.");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Discord when `[discord]` is configured, else the console.
+fn chat_sink(
+    loaded: &Loaded,
+    app: &App,
+    stop: &CancellationToken,
+) -> Result<(Arc<dyn ChatSink>, Option<tokio::task::JoinHandle<()>>), ()> {
+    let Some(discord) = &loaded.config.discord else {
+        tracing::info!("No [discord] section: alerts are printed on the console.");
+        return Ok((Arc::new(ConsoleSink::stdout()), None));
+    };
+    let Some(token) = &loaded.secrets.discord_token else {
+        eprintln!("error: [discord] is configured but {DISCORD_TOKEN} is not set; export the bot token.");
+        return Err(());
+    };
+    let connected = discord::connect::start(&loaded.config, discord, token, app, stop.clone());
+    Ok((connected.sink, Some(connected.bot)))
 }
 
 async fn start_sources(loaded: &Loaded, app: &App, stop: &CancellationToken) -> JoinSet<()> {

@@ -216,7 +216,10 @@ impl Check<'_> {
         for (index, handle) in discord.responders.iter().enumerate() {
             let target = self.config.mention_target(handle);
             if !matches!(target, Some(MentionTarget::Role(_))) {
-                self.report(at.key("responders").index(index), format!("{handle} must be a role declared in [mentions]"));
+                self.report(
+                    at.key("responders").index(index),
+                    format!("{handle} must be a role declared in [mentions]"),
+                );
             }
         }
     }

@@ -7,6 +7,7 @@ pub mod event;
 pub mod glob;
 pub mod health;
 pub mod incident;
+pub mod lifecycle;
 pub mod ownership;
 pub mod resource;
 pub mod routing;

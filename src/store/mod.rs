@@ -7,6 +7,7 @@
 mod admin;
 mod batch;
 mod ingest;
+mod interventions;
 mod outbox;
 
 use std::str::FromStr;
@@ -18,6 +19,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use admin::{RejectedRow, TimelineRow};
 pub use ingest::{IncidentChange, IngestTx, NewEvent, NewIncident, NewRejection, OutboxItem, TimelineEntry};
+pub use interventions::{IncidentView, InterventionWrite};
 pub use outbox::{Claimed, OutboxOp, OutboxRow};
 
 /// Which database is behind the store, for the few statements that differ.

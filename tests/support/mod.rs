@@ -5,6 +5,7 @@
 pub mod aws;
 pub mod bot;
 pub mod events;
+pub mod fake_discord;
 pub mod sink;
 
 use std::sync::atomic::{AtomicU32, Ordering};

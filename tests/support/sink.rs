@@ -33,7 +33,7 @@ impl RecordingSink {
 
 #[async_trait]
 impl ChatSink for RecordingSink {
-    async fn post(&self, channel: &str, message: &Message) -> Result<String, SinkError> {
+    async fn post(&self, channel: &str, message: &Message, _idempotency_key: &str) -> Result<String, SinkError> {
         self.check(channel)?;
         let message_ref = format!("m{}", self.next.fetch_add(1, Ordering::SeqCst) + 1);
         self.log.lock().unwrap().push(format!("post {message_ref} #{channel} {}", message.title));

@@ -1,0 +1,157 @@
+//! The bot on Discord's gateway: slash commands through poise, and the Ack, Silence and Resolve buttons on
+//! incident messages, each checked against the responder roles in config.
+
+use std::sync::Arc;
+
+use serenity::all::{
+    ComponentInteraction, ComponentInteractionDataKind, CreateAllowedMentions, CreateInteractionResponse,
+    CreateInteractionResponseMessage, FullEvent, GatewayIntents, GuildId, Http, Interaction, Member,
+};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use super::commands;
+use super::embed::parse_custom_id;
+use crate::chat::message::Control;
+use crate::domain::lifecycle::Intervention;
+use crate::interventions::{self, Actor, Reply};
+use crate::ports::Clock;
+use crate::store::Store;
+
+/// What command and button handlers share.
+pub struct BotState {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub outbox_ready: Arc<Notify>,
+    pub guild_id: u64,
+    /// Role ids whose members may act on incidents, with the handles to name them in refusals.
+    pub responders: Vec<(u64, String)>,
+    pub global_commands: bool,
+}
+
+pub type Context<'a> = poise::Context<'a, Arc<BotState>, anyhow::Error>;
+
+impl BotState {
+    fn may_respond(&self, member: Option<&Member>) -> bool {
+        member.is_some_and(|member| {
+            member.roles.iter().any(|role| self.responders.iter().any(|(id, _)| role.get() == *id))
+        })
+    }
+
+    fn responder_names(&self) -> String {
+        self.responders.iter().map(|(_, name)| name.as_str()).collect::<Vec<_>>().join(" or ")
+    }
+}
+
+/// Connects to the gateway with the only intent opspod needs (guilds: interactions arrive regardless), and
+/// runs until `shutdown`; serenity reconnects and resumes on its own.
+pub async fn run(http: Http, state: Arc<BotState>, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let setup_state = state.clone();
+    let framework = poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: commands::all(),
+            event_handler: |ctx, event, _framework, state| Box::pin(on_event(ctx, event, state.clone())),
+            on_error: |error| Box::pin(commands::on_error(error)),
+            allowed_mentions: Some(CreateAllowedMentions::new().everyone(false).empty_roles().empty_users()),
+            ..Default::default()
+        })
+        .initialize_owners(false)
+        .setup(move |ctx, _ready, framework| {
+            Box::pin(async move {
+                register(ctx, framework.options(), &setup_state).await;
+                Ok(setup_state)
+            })
+        })
+        .build();
+    let mut client =
+        serenity::all::ClientBuilder::new_with_http(http, GatewayIntents::GUILDS).framework(framework).await?;
+    let shards = client.shard_manager.clone();
+    tokio::spawn(async move {
+        shutdown.cancelled().await;
+        shards.shutdown_all().await;
+    });
+    client.start().await?;
+    Ok(())
+}
+
+async fn register(
+    ctx: &serenity::all::Context,
+    options: &poise::FrameworkOptions<Arc<BotState>, anyhow::Error>,
+    state: &BotState,
+) {
+    let registered = if state.global_commands {
+        poise::builtins::register_globally(ctx, &options.commands).await
+    } else {
+        poise::builtins::register_in_guild(ctx, &options.commands, GuildId::new(state.guild_id)).await
+    };
+    match registered {
+        Ok(()) => tracing::info!(
+            commands = options.commands.len(),
+            global = state.global_commands,
+            "Registered slash commands."
+        ),
+        Err(error) => tracing::error!(%error, "Failed to register slash commands; they will not appear in Discord."),
+    }
+}
+
+async fn on_event(ctx: &serenity::all::Context, event: &FullEvent, state: Arc<BotState>) -> anyhow::Result<()> {
+    match event {
+        FullEvent::Ready { data_about_bot } => {
+            tracing::info!(user = %data_about_bot.user.name, guilds = data_about_bot.guilds.len(), "Connected to Discord.");
+        }
+        FullEvent::InteractionCreate { interaction: Interaction::Component(press) } => {
+            if let Some((control, incident)) = parse_custom_id(&press.data.custom_id) {
+                let reply = press_reply(press, control, incident, &state).await;
+                respond(ctx, press, &reply).await;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+async fn press_reply(press: &ComponentInteraction, control: Control, incident: &str, state: &BotState) -> Reply {
+    if !state.may_respond(press.member.as_ref()) {
+        return Reply::Refused(format!(
+            "Only members with {} can act on incidents; nothing was changed.",
+            state.responder_names()
+        ));
+    }
+    let Some(intervention) = intervention(control, &press.data.kind) else {
+        return Reply::Refused("Pick how long to silence it for.".into());
+    };
+    let actor = Actor { id: format!("discord:{}", press.user.id), display: format!("<@{}>", press.user.id) };
+    match interventions::apply(&state.store, incident, intervention, &actor, "button", state.clock.now()).await {
+        Ok(reply) => {
+            state.outbox_ready.notify_one();
+            reply
+        }
+        Err(error) => {
+            tracing::error!(%error, reference = %press.id, incident, "Failed to record a button press.");
+            Reply::Refused(format!("Something went wrong on our side; nothing was changed (reference {}).", press.id))
+        }
+    }
+}
+
+fn intervention(control: Control, kind: &ComponentInteractionDataKind) -> Option<Intervention> {
+    Some(match control {
+        Control::Ack => Intervention::Acknowledge,
+        Control::Resolve => Intervention::Resolve,
+        Control::Silence => {
+            let ComponentInteractionDataKind::StringSelect { values } = kind else { return None };
+            let since = opspod_commands::args::Since::parse(values.first()?).ok()?;
+            Intervention::Silence(since.duration())
+        }
+    })
+}
+
+/// Answers the press privately, within Discord's three seconds.
+async fn respond(ctx: &serenity::all::Context, press: &ComponentInteraction, reply: &Reply) {
+    let message = CreateInteractionResponseMessage::new()
+        .content(reply.text())
+        .ephemeral(true)
+        .allowed_mentions(CreateAllowedMentions::new().everyone(false).empty_roles().empty_users());
+    if let Err(error) = press.create_response(&ctx.http, CreateInteractionResponse::Message(message)).await {
+        tracing::warn!(%error, interaction = %press.id, "Failed to answer a button press.");
+    }
+}

@@ -1,0 +1,106 @@
+//! The slash commands as poise registers them; what each says comes from the `opspod-commands` crate.
+
+use std::sync::Arc;
+
+use opspod_commands::{help, incident};
+
+use super::bot::{BotState, Context};
+use crate::store::IncidentView;
+
+pub fn all() -> Vec<poise::Command<Arc<BotState>, anyhow::Error>> {
+    vec![help(), incident()]
+}
+
+/// A mistake in what the user typed; shown to them as it is.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UserError(pub String);
+
+/// What opspod can do here, and what is not built yet.
+#[poise::command(slash_command, ephemeral)]
+async fn help(ctx: Context<'_>) -> anyhow::Result<()> {
+    ctx.say(help::render()).await?;
+    Ok(())
+}
+
+/// The open incidents, or one incident with its timeline.
+#[poise::command(slash_command, ephemeral)]
+async fn incident(
+    ctx: Context<'_>,
+    #[description = "An incident id, like inc-3f9a1c07d2"]
+    #[autocomplete = "autocomplete_incident"]
+    id: Option<String>,
+) -> anyhow::Result<()> {
+    let store = &ctx.data().store;
+    let Some(raw) = id else {
+        let open: Vec<incident::Incident> = store.open_incident_views(50).await?.iter().map(shown).collect();
+        ctx.say(incident::render_open(&open)).await?;
+        return Ok(());
+    };
+    let id = incident::validate_id(&raw).map_err(|error| UserError(error.0))?;
+    let Some(view) = store.incident(id).await? else {
+        return Err(UserError(format!("There is no incident {id}.")).into());
+    };
+    let timeline: Vec<incident::Entry> = store
+        .timeline(id)
+        .await?
+        .into_iter()
+        .map(|row| incident::Entry {
+            at: row.at.format("%H:%M").to_string(),
+            kind: row.kind,
+            actor: row.actor.strip_prefix("discord:").map(|user| format!("<@{user}>")).unwrap_or(row.actor),
+            via: row.via,
+            note: row.note,
+        })
+        .collect();
+    ctx.say(incident::render_one(&shown(&view), &timeline)).await?;
+    Ok(())
+}
+
+async fn autocomplete_incident(ctx: Context<'_>, partial: &str) -> Vec<poise::serenity_prelude::AutocompleteChoice> {
+    let open = ctx.data().store.open_incident_views(100).await.unwrap_or_default();
+    open.iter()
+        .filter(|view| view.id.contains(partial) || view.title.to_lowercase().contains(&partial.to_lowercase()))
+        .take(25)
+        .map(|view| {
+            let label = crate::domain::text::truncate(&format!("{} · {}", view.id, view.title), 100);
+            poise::serenity_prelude::AutocompleteChoice::new(label, view.id.clone())
+        })
+        .collect()
+}
+
+fn shown(view: &IncidentView) -> incident::Incident {
+    incident::Incident {
+        id: view.id.clone(),
+        title: view.title.clone(),
+        status: view.status.as_str().to_owned(),
+        channel: view.channel.clone(),
+        opened: view.opened_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+    }
+}
+
+/// A user error is shown in the bot's own words; anything else is logged with a reference the user can quote,
+/// and no internal text reaches chat.
+pub async fn on_error(error: poise::FrameworkError<'_, Arc<BotState>, anyhow::Error>) {
+    match error {
+        poise::FrameworkError::Command { error, ctx, .. } => {
+            let text = match error.downcast_ref::<UserError>() {
+                Some(user) => user.0.clone(),
+                None => {
+                    let reference = ctx.id();
+                    tracing::error!(error = %format!("{error:#}"), reference, command = %ctx.command().name, "A command failed.");
+                    format!("Something went wrong on our side (reference {reference}).")
+                }
+            };
+            let reply = poise::CreateReply::default().content(text).ephemeral(true);
+            if let Err(error) = ctx.send(reply).await {
+                tracing::warn!(%error, "Failed to tell the user about a command error.");
+            }
+        }
+        other => {
+            if let Err(error) = poise::builtins::on_error(other).await {
+                tracing::warn!(%error, "Failed to handle a framework error.");
+            }
+        }
+    }
+}
