@@ -13,7 +13,7 @@ async fn main() -> ExitCode {
         Command::Run(arg) => cli::run::run(arg).await,
         Command::Replay(args) => cli::replay::replay(args).await,
         Command::Demo => cli::demo::demo().await,
-        Command::CheckConfig(arg) => Ok(cli::check::check_config(arg)),
+        Command::CheckConfig(args) => Ok(cli::check::check_config(args).await),
         Command::Migrate(args) => cli::check::migrate(args).await,
     };
     result.unwrap_or_else(|error| {

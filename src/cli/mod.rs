@@ -25,7 +25,7 @@ pub enum Command {
     /// Play the bundled scenario on a fresh SQLite store and print the channel transcript. Needs no credentials.
     Demo,
     /// Check the configuration: print what is enabled, or every error with its key and line.
-    CheckConfig(ConfigArg),
+    CheckConfig(CheckArgs),
     /// Apply database migrations and exit.
     Migrate(MigrateArgs),
 }
@@ -49,6 +49,15 @@ pub struct ReplayArgs {
     /// Event files (one JSON object, or JSON lines), folders of *.json/*.jsonl, or `-` for stdin.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Also ask Discord whether each channel exists and the bot may post, embed, attach files and use threads.
+    #[arg(long)]
+    pub online: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -4,5 +4,6 @@ pub mod bot;
 pub mod commands;
 pub mod connect;
 pub mod embed;
+pub mod online;
 pub mod pacing;
 pub mod sink;

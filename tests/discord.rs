@@ -1,0 +1,300 @@
+//! opspod on Discord: the real serenity client against the fake Discord, asserting on what the bot sent.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use opspod::app::App;
+use opspod::chat::discord::connect;
+use opspod::delivery::Delivery;
+use opspod::pipeline::Input;
+use serde_json::Value;
+use support::bot::eventually;
+use support::events;
+use support::fake_discord::{Actor, Failure, FakeDiscord, FakeMessage};
+use tokio_util::sync::CancellationToken;
+
+const GUILD: u64 = 1_100;
+const TEAM: u64 = 1_101;
+const ONCALL: u64 = 1_102;
+const ONCALL_ROLE: u64 = 1_200;
+const PAYMENTS_ROLE: u64 = 1_201;
+const DANA: u64 = 1_300;
+const EVE: u64 = 1_301;
+
+const T1: &str = "2026-11-20T14:02:11.000+0000";
+const T2: &str = "2026-11-20T14:31:05.000+0000";
+
+struct Harness {
+    fake: FakeDiscord,
+    app: App,
+    delivery: Delivery,
+    stop: CancellationToken,
+    _db: support::SqliteDb,
+}
+
+fn config(base_url: &str) -> String {
+    format!(
+        "[channels.team]\ndiscord_id = {TEAM}\n[channels.oncall]\ndiscord_id = {ONCALL}\n\
+         [mentions]\noncall = \"role:{ONCALL_ROLE}\"\npayments = \"role:{PAYMENTS_ROLE}\"\n\
+         [routing]\noncall_mention = \"@oncall\"\ncritical_alarms = [\"*critical*\"]\n\
+         [[owners]]\nteam = \"payments\"\nmention = \"@payments\"\nresources = [\"checkout-*\"]\n\
+         [discord]\nguild_id = {GUILD}\napi_base_url = \"{base_url}\"\nresponders = [\"@oncall\"]\n"
+    )
+}
+
+async fn harness() -> Harness {
+    let fake = FakeDiscord::start().await;
+    fake.add_channel(GUILD, TEAM, "team");
+    fake.add_channel(GUILD, ONCALL, "oncall");
+    fake.add_role(GUILD, ONCALL_ROLE, "oncall");
+    fake.add_member(GUILD, DANA, "dana", &[ONCALL_ROLE]);
+    fake.add_member(GUILD, EVE, "eve", &[]);
+    let env = BTreeMap::from([("DISCORD_TOKEN".to_string(), "test-token".to_string())]);
+    let loaded = opspod::config::load_str(&config(&fake.base_url()), "test.toml", &env).expect("config");
+    let db = support::SqliteDb::new();
+    let app = App::open(&loaded, Some(&db.url)).await.expect("app");
+    let stop = CancellationToken::new();
+    let discord = loaded.config.discord.as_ref().unwrap();
+    let token = loaded.secrets.discord_token.as_ref().unwrap();
+    let connected = connect::start(&loaded.config, discord, token, &app, stop.clone());
+    let delivery = app.delivery(connected.sink);
+    assert!(fake.wait_for_ready(Duration::from_secs(5)).await, "the bot connects to the gateway");
+    Harness { fake, app, delivery, stop, _db: db }
+}
+
+impl Harness {
+    async fn ingest(&self, raws: &[String]) {
+        let inputs: Vec<Input> = raws
+            .iter()
+            .map(|raw| Input { source: "test".into(), origin: "test".into(), raw: raw.clone().into_bytes() })
+            .collect();
+        self.app.pipeline.ingest(&inputs).await.expect("ingest");
+    }
+
+    async fn deliver(&self) {
+        for _ in 0..500 {
+            self.delivery.pass().await.unwrap();
+            if self.app.store.pending_outbox().await.unwrap() == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("the outbox did not drain");
+    }
+
+    fn only_message(&self, channel: u64) -> FakeMessage {
+        let messages: Vec<FakeMessage> = self.fake.messages(channel).into_iter().filter(|m| !m.via_webhook).collect();
+        assert_eq!(messages.len(), 1, "{messages:#?}");
+        messages.into_iter().next().unwrap()
+    }
+
+    async fn press(&self, user: u64, roles: &[u64], message: &Value, custom_id: &str) -> String {
+        let actor = Actor { guild_id: GUILD, channel_id: ONCALL, user_id: user, username: "someone", roles };
+        let before = self.fake.interaction_responses().len();
+        self.fake.send_interaction(self.fake.button_press(actor, message, custom_id)).await;
+        eventually(Duration::from_secs(5), "an answer to the press", || async {
+            self.fake.interaction_responses().len() > before
+        })
+        .await;
+        let answer = self.fake.interaction_responses()[before].json().cloned().unwrap();
+        assert_eq!(answer["data"]["flags"], 64, "answers to a press are ephemeral: {answer}");
+        answer["data"]["content"].as_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+fn incident_id(message: &FakeMessage) -> String {
+    message.embeds[0]["footer"]["text"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_critical_alarm_reaches_oncall_with_its_embed_buttons_and_only_the_configured_mentions() {
+    let h = harness().await;
+    h.ingest(&[events::alarm("checkout-critical-errors", "checkout-api", "ALARM", T1)]).await;
+    h.deliver().await;
+
+    let message = h.only_message(ONCALL);
+    assert_eq!(message.content, format!("<@&{PAYMENTS_ROLE}> <@&{ONCALL_ROLE}>"));
+    let allowed = message.allowed_mentions.clone().unwrap();
+    assert_eq!(allowed["roles"], serde_json::json!([PAYMENTS_ROLE.to_string(), ONCALL_ROLE.to_string()]));
+    assert_eq!(allowed["parse"], serde_json::json!([]));
+    assert_eq!(message.embeds[0]["title"], "🔴 checkout-api · Errors ≥ 5 · us-east-1 · 210987654321");
+    assert_eq!(message.embeds[0]["color"], 0xD92D20);
+    let ids: Vec<&str> = message.components[0]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["custom_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![format!("opspod:ack:{}", incident_id(&message)), format!("opspod:resolve:{}", incident_id(&message))]
+    );
+    assert!(h.fake.messages(TEAM).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recovery_edits_the_same_message_and_writes_in_its_thread() {
+    let h = harness().await;
+    h.ingest(&[events::alarm("checkout-api-errors", "checkout-api", "ALARM", T1)]).await;
+    h.deliver().await;
+    h.ingest(&[events::alarm("checkout-api-errors", "checkout-api", "OK", T2)]).await;
+    h.deliver().await;
+
+    let message = h.only_message(TEAM);
+    assert_eq!(message.edit_count, 1);
+    assert!(message.embeds[0]["title"].as_str().unwrap().starts_with("✅ checkout-api"));
+    assert_eq!(message.embeds[0]["color"], 0x2F9E44);
+    let thread = h.fake.thread_messages(message.id);
+    assert_eq!(thread.len(), 1);
+    assert_eq!(thread[0].content, "14:31 OK — resolved after 28 min");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ack_from_a_responder_acks_once_even_when_pressed_twice() {
+    let h = harness().await;
+    h.ingest(&[events::alarm("checkout-critical-errors", "checkout-api", "ALARM", T1)]).await;
+    h.deliver().await;
+    let message = h.only_message(ONCALL);
+    let ack = format!("opspod:ack:{}", incident_id(&message));
+
+    let first = h.press(DANA, &[ONCALL_ROLE], &message.object, &ack).await;
+    let second = h.press(DANA, &[ONCALL_ROLE], &message.object, &ack).await;
+    h.deliver().await;
+
+    assert!(first.starts_with("You acknowledged"), "{first}");
+    assert!(second.starts_with(&format!("Already acknowledged by <@{DANA}>")), "{second}");
+    let edited = h.only_message(ONCALL);
+    assert_eq!(edited.edit_count, 1);
+    assert!(edited.embeds[0]["description"].as_str().unwrap().contains(&format!("Acknowledged by <@{DANA}>.")));
+    let buttons = edited.components[0]["components"].as_array().unwrap();
+    assert!(buttons.iter().all(|b| b["custom_id"] != ack), "the Ack button is gone");
+    let timeline = h.app.store.timeline(&incident_id(&message)).await.unwrap();
+    let acks: Vec<_> = timeline.iter().filter(|entry| entry.kind == "acknowledged").collect();
+    assert_eq!(acks.len(), 1);
+    assert_eq!(acks[0].actor, format!("discord:{DANA}"));
+    assert_eq!(acks[0].via, "button");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_press_from_someone_without_a_responder_role_is_refused_and_changes_nothing() {
+    let h = harness().await;
+    h.ingest(&[events::alarm("checkout-critical-errors", "checkout-api", "ALARM", T1)]).await;
+    h.deliver().await;
+    let message = h.only_message(ONCALL);
+
+    let answer = h.press(EVE, &[], &message.object, &format!("opspod:resolve:{}", incident_id(&message))).await;
+    h.deliver().await;
+
+    assert!(answer.contains("Only members with @oncall can act on incidents"), "{answer}");
+    assert_eq!(h.only_message(ONCALL).edit_count, 0);
+    assert_eq!(h.app.store.incident(&incident_id(&message)).await.unwrap().unwrap().status.as_str(), "open");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_incident_command_answers_privately_with_the_open_incidents() {
+    let h = harness().await;
+    h.ingest(&[events::alarm("checkout-critical-errors", "checkout-api", "ALARM", T1)]).await;
+    h.deliver().await;
+    let id = incident_id(&h.only_message(ONCALL));
+    let actor = Actor { guild_id: GUILD, channel_id: TEAM, user_id: EVE, username: "eve", roles: &[] };
+
+    h.fake.send_interaction(h.fake.slash_command(actor, "incident", serde_json::json!([]))).await;
+    eventually(Duration::from_secs(5), "an answer to /incident", || async {
+        !h.fake.interaction_responses().is_empty()
+    })
+    .await;
+
+    let answer = h.fake.interaction_responses()[0].json().cloned().unwrap();
+    let content = answer["data"]["content"].as_str().unwrap_or_default().to_owned();
+    assert!(content.starts_with("1 open incident:"), "{answer}");
+    assert!(content.contains(&id));
+    assert_eq!(answer["data"]["flags"], 64);
+    let names: Vec<String> =
+        h.fake.registered_commands(Some(GUILD)).iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(names, vec!["help", "incident"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_outage_and_rate_limits_end_with_everything_delivered_in_order_once_across_a_restart() {
+    let h = harness().await;
+    h.fake.set_down(true);
+    let storm: Vec<String> = (0..6)
+        .map(|n| {
+            events::alarm(
+                &format!("fn-{n}-errors"),
+                &format!("fn-{n}"),
+                "ALARM",
+                &format!("2026-11-20T14:0{n}:00.000+0000"),
+            )
+        })
+        .collect();
+    h.ingest(&storm).await;
+    for _ in 0..3 {
+        assert_eq!(h.delivery.pass().await.unwrap().delivered, 0);
+    }
+    // The bot restarts in the middle of the outage: a fresh worker over the same store.
+    let restarted = h.app.delivery(Arc::new(opspod::chat::discord::sink::DiscordSink::new(
+        Arc::new(connect::http(
+            &"test-token".to_string().into(),
+            &opspod::config::Discord {
+                guild_id: GUILD,
+                api_base_url: Some(h.fake.base_url()),
+                responders: vec![],
+                global_commands: false,
+            },
+        )),
+        connect::directory(
+            &opspod::config::load_str(&config(&h.fake.base_url()), "t", &BTreeMap::new()).unwrap().config,
+        ),
+        opspod::chat::discord::pacing::Pacer::default(),
+    )));
+    h.fake.set_down(false);
+    h.fake.answer_next(3, Failure::RateLimited { retry_after: 0.05, global: false });
+    for _ in 0..500 {
+        restarted.pass().await.unwrap();
+        if h.app.store.pending_outbox().await.unwrap() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let titles: Vec<String> =
+        h.fake.messages(TEAM).iter().map(|m| m.embeds[0]["title"].as_str().unwrap().to_owned()).collect();
+    let expected: Vec<String> = (0..6).map(|n| format!("🔴 fn-{n} · Errors ≥ 5 · us-east-1 · 210987654321")).collect();
+    assert_eq!(titles, expected, "each alarm posted once, in the order it happened");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_config_online_names_the_channel_and_the_permission_the_bot_lacks() {
+    let fake = FakeDiscord::start().await;
+    fake.add_channel(GUILD, TEAM, "team");
+    fake.add_channel(GUILD, ONCALL, "oncall");
+    fake.add_role(GUILD, ONCALL_ROLE, "oncall");
+    fake.forbid_channel(ONCALL);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("opspod.toml");
+    std::fs::write(&file, config(&fake.base_url())).unwrap();
+
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_opspod"))
+        .args(["check-config", "--online", "--config", file.to_str().unwrap()])
+        .env("DISCORD_TOKEN", "test-token")
+        .env_remove("OPSPOD_CONFIG")
+        .output()
+        .await
+        .unwrap();
+
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success(), "{out}");
+    assert!(out.contains(&format!("ok    #team ({TEAM}): the bot can post")), "{out}");
+    assert!(out.contains(&format!("FAIL  #oncall ({ONCALL}): the bot lacks View Channel")), "{out}");
+    assert!(!out.contains("test-token"));
+}
