@@ -50,12 +50,11 @@ pub async fn run(arg: &ConfigArg) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The sink the outbox delivers to, and the Discord bot task when there is one.
+type Sink = (Arc<dyn ChatSink>, Option<tokio::task::JoinHandle<()>>);
+
 /// Discord when `[discord]` is configured, else the console.
-fn chat_sink(
-    loaded: &Loaded,
-    app: &App,
-    stop: &CancellationToken,
-) -> Result<(Arc<dyn ChatSink>, Option<tokio::task::JoinHandle<()>>), ()> {
+fn chat_sink(loaded: &Loaded, app: &App, stop: &CancellationToken) -> Result<Sink, ()> {
     let Some(discord) = &loaded.config.discord else {
         tracing::info!("No [discord] section: alerts are printed on the console.");
         return Ok((Arc::new(ConsoleSink::stdout()), None));

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::Rules;
 use super::report::{Report, ResourceReport};
+use crate::chat::message::Message;
 use crate::chat::render::IncidentFacts;
 use crate::domain::event::Event;
 use crate::domain::incident::{
@@ -13,6 +14,10 @@ use crate::domain::incident::{
 };
 use crate::domain::routing::Route;
 use crate::store::{IncidentChange, IngestTx, NewIncident, OutboxItem, OutboxOp, Result, TimelineEntry};
+
+fn json(message: &Message) -> String {
+    serde_json::to_string(message).expect("messages serialise")
+}
 
 pub(super) struct Plan<'a> {
     rules: &'a Rules,
@@ -76,6 +81,8 @@ impl<'a> Plan<'a> {
         let signal = Signal::of(event);
         let opened_at = signal.at;
         let status = if posted { IncidentStatus::Open } else { IncidentStatus::Silenced };
+        let facts = IncidentFacts { id: &id, opened_at, route: &route };
+        let message = posted.then(|| self.rules.render.incident_message(event, facts, decision.action));
         self.new_incidents.push(NewIncident {
             id: id.clone(),
             key: key.clone(),
@@ -90,6 +97,7 @@ impl<'a> Plan<'a> {
             opened_at,
             updated_at: self.now,
             resolved_at: None,
+            message: message.as_ref().map(json),
         });
         let snapshot = IncidentSnapshot {
             id: id.clone(),
@@ -104,8 +112,8 @@ impl<'a> Plan<'a> {
         let kind = if posted { "opened" } else { "suppressed" };
         self.note_timeline(&snapshot, event, kind, decision.why);
         let report = self.report(event, &snapshot, decision, input);
-        if posted {
-            self.enqueue_message(&snapshot, event, decision.action, OutboxOp::Post);
+        if let Some(message) = message {
+            self.enqueue_message(&snapshot, event, &message, OutboxOp::Post);
         }
         self.open.insert(key, snapshot);
         report
@@ -122,11 +130,13 @@ impl<'a> Plan<'a> {
         if resolves {
             incident.status = IncidentStatus::Resolved;
         }
-        self.save_change(&incident, resolves.then_some(signal.at));
+        let message =
+            incident.posted.then(|| self.rules.render.incident_message(event, Self::facts(&incident), decision.action));
+        self.save_change(&incident, resolves.then_some(signal.at), message.as_ref());
         self.note_timeline(&incident, event, if resolves { "resolved" } else { "updated" }, decision.why);
         let report = self.report(event, &incident, decision, input);
-        if incident.posted {
-            self.enqueue_message(&incident, event, decision.action, OutboxOp::Edit);
+        if let Some(message) = message {
+            self.enqueue_message(&incident, event, &message, OutboxOp::Edit);
             self.enqueue_note(&incident, event, decision.action);
         }
         if !resolves {
@@ -137,13 +147,19 @@ impl<'a> Plan<'a> {
 
     /// Folds the change into the incident's insert when it opened in this batch, so the batch never holds two
     /// open incidents for one key.
-    fn save_change(&mut self, incident: &IncidentSnapshot, resolved_at: Option<DateTime<Utc>>) {
+    fn save_change(
+        &mut self,
+        incident: &IncidentSnapshot,
+        resolved_at: Option<DateTime<Utc>>,
+        message: Option<&Message>,
+    ) {
         if let Some(new) = self.new_incidents.iter_mut().find(|new| new.id == incident.id) {
             new.status = incident.status;
             new.signal_state = incident.signal_state.clone();
             new.signal_at = incident.signal_at;
             new.signal_detail = incident.signal_detail.clone();
             new.resolved_at = resolved_at;
+            new.message = message.map(json).or(new.message.take());
             return;
         }
         self.changes.push(IncidentChange {
@@ -154,6 +170,7 @@ impl<'a> Plan<'a> {
             signal_detail: incident.signal_detail.clone(),
             updated_at: self.now,
             resolved_at,
+            message: message.map(json),
         });
     }
 
@@ -175,14 +192,13 @@ impl<'a> Plan<'a> {
         IncidentFacts { id: &incident.id, opened_at: incident.opened_at, route: &incident.route }
     }
 
-    fn enqueue_message(&mut self, incident: &IncidentSnapshot, event: &Event, action: Action, op: OutboxOp) {
-        let message = self.rules.render.incident_message(event, Self::facts(incident), action);
+    fn enqueue_message(&mut self, incident: &IncidentSnapshot, event: &Event, message: &Message, op: OutboxOp) {
         self.outbox.push(OutboxItem {
             idempotency_key: format!("{}|{}|{op}", incident.id, event.dedupe_key()),
             incident_id: Some(incident.id.clone()),
             channel: incident.route.channel.clone(),
             op,
-            body: serde_json::to_string(&message).expect("messages serialise"),
+            body: json(message),
         });
     }
 
@@ -215,9 +231,13 @@ impl<'a> Plan<'a> {
     }
 
     /// Writes everything the batch decided, inside the batch's transaction.
+    ///
+    /// Changes go first: they only touch incidents opened before this batch, and one of them may resolve the
+    /// incident that a later event in the batch reopens, which the one-open-incident-per-key index refuses while
+    /// the old row is still open.
     pub(super) async fn write(self, tx: &mut IngestTx) -> Result<()> {
-        tx.insert_incidents(&self.new_incidents).await?;
         tx.update_incidents(&self.changes).await?;
+        tx.insert_incidents(&self.new_incidents).await?;
         tx.insert_timeline(&self.timeline).await?;
         tx.enqueue(&self.outbox, self.now).await
     }

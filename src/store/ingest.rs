@@ -56,6 +56,8 @@ pub struct NewIncident {
     pub opened_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// The message posted for the incident (JSON), which buttons and commands re-render later.
+    pub message: Option<String>,
 }
 
 /// A new state for an existing incident.
@@ -68,6 +70,8 @@ pub struct IncidentChange {
     pub signal_detail: String,
     pub updated_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// The edited message (JSON), when the change was posted; `None` keeps the stored one.
+    pub message: Option<String>,
 }
 
 /// One line of an incident's timeline: who did what, when, and through which path.
@@ -119,7 +123,7 @@ impl IngestTx {
         for chunk in rejections.chunks(chunk_rows(6)) {
             let sql = format!(
                 "INSERT INTO rejected_events (received_at, source, origin, reason, field, raw) VALUES {}",
-                values(chunk.len(), 6)
+                values(self.dialect, chunk.len(), 6)
             );
             let mut query = sqlx::query(&sql);
             for r in chunk {
@@ -143,7 +147,7 @@ impl IngestTx {
             let sql = format!(
                 "INSERT INTO events (dedupe_key, kind, source, origin, occurred_at, received_at, body) VALUES {} \
                  ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key",
-                values(chunk.len(), 7)
+                values(self.dialect, chunk.len(), 7)
             );
             let mut query = sqlx::query(&sql);
             for e in chunk {
@@ -171,7 +175,7 @@ impl IngestTx {
             let sql = format!(
                 "SELECT id, incident_key, status, channel, severity, mentions, posted, signal_state, signal_at, \
                  signal_detail, opened_at FROM incidents WHERE status <> 'resolved' AND incident_key IN ({}){lock}",
-                list(chunk.len())
+                list(self.dialect, chunk.len())
             );
             let mut query = sqlx::query(&sql);
             for key in chunk {
@@ -196,13 +200,13 @@ impl IngestTx {
     }
 
     pub async fn insert_incidents(&mut self, incidents: &[NewIncident]) -> Result<()> {
-        const COLUMNS: usize = 18;
+        const COLUMNS: usize = 19;
         for chunk in incidents.chunks(chunk_rows(COLUMNS)) {
             let sql = format!(
                 "INSERT INTO incidents (id, incident_key, status, title, channel, severity, mentions, posted, \
                  signal_state, signal_at, signal_detail, resource_kind, resource_name, region, account, opened_at, \
-                 updated_at, resolved_at) VALUES {}",
-                values(chunk.len(), COLUMNS)
+                 updated_at, resolved_at, message) VALUES {}",
+                values(self.dialect, chunk.len(), COLUMNS)
             );
             let mut query = sqlx::query(&sql);
             for i in chunk {
@@ -224,28 +228,45 @@ impl IngestTx {
                     .bind(i.resource.account.clone())
                     .bind(millis(i.opened_at))
                     .bind(millis(i.updated_at))
-                    .bind(i.resolved_at.map(millis));
+                    .bind(i.resolved_at.map(millis))
+                    .bind(i.message.clone());
             }
             query.execute(&mut *self.tx).await?;
         }
         Ok(())
     }
 
+    /// Applies the changes, one statement per chunk rather than one per incident; when an incident changed more
+    /// than once, its last change wins, as it would applied in order.
     pub async fn update_incidents(&mut self, changes: &[IncidentChange]) -> Result<()> {
-        for c in changes {
-            sqlx::query(
-                "UPDATE incidents SET status = $1, signal_state = $2, signal_at = $3, signal_detail = $4, \
-                 updated_at = $5, resolved_at = $6 WHERE id = $7",
-            )
-            .bind(c.status.as_str())
-            .bind(c.signal_state.clone())
-            .bind(millis(c.signal_at))
-            .bind(c.signal_detail.clone())
-            .bind(millis(c.updated_at))
-            .bind(c.resolved_at.map(millis))
-            .bind(c.id.clone())
-            .execute(&mut *self.tx)
-            .await?;
+        const COLUMNS: usize = 8;
+        let mut seen = HashSet::with_capacity(changes.len());
+        let mut last: Vec<&IncidentChange> = changes.iter().rev().filter(|c| seen.insert(&c.id)).collect();
+        last.reverse();
+        for chunk in last.chunks(chunk_rows(COLUMNS)) {
+            let sql = format!(
+                "WITH changes (id, status, signal_state, signal_at, signal_detail, updated_at, resolved_at, message) \
+                 AS (VALUES {}) \
+                 UPDATE incidents SET status = changes.status, signal_state = changes.signal_state, \
+                 signal_at = changes.signal_at, signal_detail = changes.signal_detail, \
+                 updated_at = changes.updated_at, resolved_at = changes.resolved_at, \
+                 message = COALESCE(changes.message, incidents.message) \
+                 FROM changes WHERE incidents.id = changes.id",
+                values(self.dialect, chunk.len(), COLUMNS)
+            );
+            let mut query = sqlx::query(&sql);
+            for c in chunk {
+                query = query
+                    .bind(c.id.clone())
+                    .bind(c.status.as_str())
+                    .bind(c.signal_state.clone())
+                    .bind(millis(c.signal_at))
+                    .bind(c.signal_detail.clone())
+                    .bind(millis(c.updated_at))
+                    .bind(c.resolved_at.map(millis))
+                    .bind(c.message.clone());
+            }
+            query.execute(&mut *self.tx).await?;
         }
         Ok(())
     }
@@ -254,7 +275,7 @@ impl IngestTx {
         for chunk in entries.chunks(chunk_rows(7)) {
             let sql = format!(
                 "INSERT INTO incident_timeline (incident_id, at, kind, actor, via, event_key, note) VALUES {}",
-                values(chunk.len(), 7)
+                values(self.dialect, chunk.len(), 7)
             );
             let mut query = sqlx::query(&sql);
             for t in chunk {
@@ -278,7 +299,7 @@ impl IngestTx {
             let sql = format!(
                 "INSERT INTO outbox (idempotency_key, incident_id, channel, op, body, created_at, next_attempt_at) \
                  VALUES {} ON CONFLICT (idempotency_key) DO NOTHING",
-                values(chunk.len(), 7)
+                values(self.dialect, chunk.len(), 7)
             );
             let mut query = sqlx::query(&sql);
             for item in chunk {
