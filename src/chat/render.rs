@@ -137,7 +137,11 @@ impl RenderContext {
         };
         lines.push(format!("Alarm `{}`{}", alarm.name, describe(alarm)));
         lines.push(self.ownership_line(event, Some(alarm.name.as_str())));
-        (tone, title, lines, alarm_links(alarm))
+        let mut links = alarm_links(alarm);
+        if let Some(runbook) = self.directory.runbook_for(&alarm.resource, Some(alarm.name.as_str())) {
+            links.push(Link { label: "Runbook".into(), url: runbook.url.clone() });
+        }
+        (tone, title, lines, links)
     }
 
     fn ownership_line(&self, event: &Event, alarm_name: Option<&str>) -> String {
