@@ -88,6 +88,22 @@ async fn a_new_alarm_after_recovery_opens_a_second_incident_even_in_one_batch(st
     assert_eq!(statuses, vec!["resolved", "open"]);
 }
 
+async fn an_incident_resolved_and_reopened_in_one_batch_keeps_the_batch_whole(store: &Store) {
+    let pipeline = pipeline(store);
+    ingest(&pipeline, vec![events::alarm("checkout-api-errors", "checkout-api", "ALARM", T1)]).await;
+    let reports = ingest(
+        &pipeline,
+        vec![
+            events::alarm("checkout-api-errors", "checkout-api", "OK", T2),
+            events::alarm("checkout-api-errors", "checkout-api", "ALARM", T3),
+        ],
+    )
+    .await;
+    assert_eq!(actions(&reports), vec![Action::Resolve, Action::Open]);
+    let statuses: Vec<String> = store.incident_statuses().await.unwrap().into_iter().map(|(_, s)| s).collect();
+    assert_eq!(statuses, vec!["resolved", "open"]);
+}
+
 async fn the_outbox_hands_out_an_incidents_messages_in_order(store: &Store) {
     let pipeline = pipeline(store);
     ingest(
@@ -236,6 +252,7 @@ contract!(
     duplicates_inside_one_batch_count_once,
     an_alarm_and_its_recovery_open_and_resolve_one_incident,
     a_new_alarm_after_recovery_opens_a_second_incident_even_in_one_batch,
+    an_incident_resolved_and_reopened_in_one_batch_keeps_the_batch_whole,
     the_outbox_hands_out_an_incidents_messages_in_order,
     a_failed_delivery_waits_for_its_retry_time_and_can_be_given_up,
     the_same_idempotency_key_is_enqueued_once,

@@ -67,7 +67,7 @@ impl Pipeline {
         let parsed: Vec<Parsed> = inputs.iter().map(|input| Parsed::from_input(input, now)).collect();
         let mut tx = self.store.begin_ingest().await?;
         tx.insert_rejections(&parsed.iter().filter_map(Parsed::rejection).collect::<Vec<_>>()).await?;
-        let rows: Vec<NewEvent> = parsed.iter().filter_map(Parsed::row).cloned().collect();
+        let rows: Vec<&NewEvent> = parsed.iter().filter_map(Parsed::row).collect();
         let inserted = tx.insert_events(&rows).await?;
         let fresh: Vec<&Event> =
             parsed.iter().filter_map(Parsed::event).filter(|e| inserted.contains(&e.dedupe_key())).collect();

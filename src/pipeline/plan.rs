@@ -82,7 +82,7 @@ impl<'a> Plan<'a> {
         let opened_at = signal.at;
         let status = if posted { IncidentStatus::Open } else { IncidentStatus::Silenced };
         let facts = IncidentFacts { id: &id, opened_at, route: &route };
-        let message = posted.then(|| self.rules.render.incident_message(event, facts, decision.action));
+        let message = self.rules.render.incident_message(event, facts, decision.action);
         self.new_incidents.push(NewIncident {
             id: id.clone(),
             key: key.clone(),
@@ -97,7 +97,7 @@ impl<'a> Plan<'a> {
             opened_at,
             updated_at: self.now,
             resolved_at: None,
-            message: message.as_ref().map(json),
+            message: posted.then(|| json(&message)),
         });
         let snapshot = IncidentSnapshot {
             id: id.clone(),
@@ -111,8 +111,8 @@ impl<'a> Plan<'a> {
         };
         let kind = if posted { "opened" } else { "suppressed" };
         self.note_timeline(&snapshot, event, kind, decision.why);
-        let report = self.report(event, &snapshot, decision, input);
-        if let Some(message) = message {
+        let report = self.report(event, &snapshot, &message, decision, input);
+        if posted {
             self.enqueue_message(&snapshot, event, &message, OutboxOp::Post);
         }
         self.open.insert(key, snapshot);
@@ -130,12 +130,11 @@ impl<'a> Plan<'a> {
         if resolves {
             incident.status = IncidentStatus::Resolved;
         }
-        let message =
-            incident.posted.then(|| self.rules.render.incident_message(event, Self::facts(&incident), decision.action));
-        self.save_change(&incident, resolves.then_some(signal.at), message.as_ref());
+        let message = self.rules.render.incident_message(event, Self::facts(&incident), decision.action);
+        self.save_change(&incident, resolves.then_some(signal.at), incident.posted.then_some(&message));
         self.note_timeline(&incident, event, if resolves { "resolved" } else { "updated" }, decision.why);
-        let report = self.report(event, &incident, decision, input);
-        if let Some(message) = message {
+        let report = self.report(event, &incident, &message, decision, input);
+        if incident.posted {
             self.enqueue_message(&incident, event, &message, OutboxOp::Edit);
             self.enqueue_note(&incident, event, decision.action);
         }
@@ -213,8 +212,14 @@ impl<'a> Plan<'a> {
         });
     }
 
-    fn report(&self, event: &Event, incident: &IncidentSnapshot, decision: &Decision, input: &str) -> Report {
-        let message = self.rules.render.incident_message(event, Self::facts(incident), decision.action);
+    fn report(
+        &self,
+        event: &Event,
+        incident: &IncidentSnapshot,
+        message: &Message,
+        decision: &Decision,
+        input: &str,
+    ) -> Report {
         let Route { channel, severity, .. } = &incident.route;
         Report {
             input: input.to_owned(),

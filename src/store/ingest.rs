@@ -129,11 +129,11 @@ impl IngestTx {
             for r in chunk {
                 query = query
                     .bind(millis(r.received_at))
-                    .bind(r.source.clone())
-                    .bind(r.origin.clone())
-                    .bind(r.reason.clone())
-                    .bind(r.field.clone())
-                    .bind(r.raw.clone());
+                    .bind(r.source.as_str())
+                    .bind(r.origin.as_str())
+                    .bind(r.reason.as_str())
+                    .bind(r.field.as_deref())
+                    .bind(r.raw.as_str());
             }
             query.execute(&mut *self.tx).await?;
         }
@@ -141,7 +141,7 @@ impl IngestTx {
     }
 
     /// Inserts the events that are not stored yet and returns the dedupe keys of those it inserted.
-    pub async fn insert_events(&mut self, events: &[NewEvent]) -> Result<HashSet<String>> {
+    pub async fn insert_events(&mut self, events: &[&NewEvent]) -> Result<HashSet<String>> {
         let mut inserted = HashSet::with_capacity(events.len());
         for chunk in events.chunks(chunk_rows(7)) {
             let sql = format!(
@@ -152,13 +152,13 @@ impl IngestTx {
             let mut query = sqlx::query(&sql);
             for e in chunk {
                 query = query
-                    .bind(e.dedupe_key.clone())
+                    .bind(e.dedupe_key.as_str())
                     .bind(e.kind)
-                    .bind(e.source.clone())
-                    .bind(e.origin.clone())
+                    .bind(e.source.as_str())
+                    .bind(e.origin.as_str())
                     .bind(millis(e.occurred_at))
                     .bind(millis(e.received_at))
-                    .bind(e.body.clone());
+                    .bind(e.body.as_str());
             }
             for row in query.fetch_all(&mut *self.tx).await? {
                 inserted.insert(row.try_get::<String, _>(0)?);
@@ -211,25 +211,25 @@ impl IngestTx {
             let mut query = sqlx::query(&sql);
             for i in chunk {
                 query = query
-                    .bind(i.id.clone())
-                    .bind(i.key.clone())
+                    .bind(i.id.as_str())
+                    .bind(i.key.as_str())
                     .bind(i.status.as_str())
-                    .bind(i.title.clone())
-                    .bind(i.route.channel.clone())
+                    .bind(i.title.as_str())
+                    .bind(i.route.channel.as_str())
                     .bind(i.route.severity.as_str())
                     .bind(serde_json::to_string(&i.route.mentions).unwrap_or_default())
                     .bind(i64::from(i.posted))
-                    .bind(i.signal_state.clone())
+                    .bind(i.signal_state.as_str())
                     .bind(millis(i.signal_at))
-                    .bind(i.signal_detail.clone())
+                    .bind(i.signal_detail.as_str())
                     .bind(i.resource.kind.as_str())
                     .bind(i.resource.name.to_string())
-                    .bind(i.resource.region.clone())
-                    .bind(i.resource.account.clone())
+                    .bind(i.resource.region.as_str())
+                    .bind(i.resource.account.as_str())
                     .bind(millis(i.opened_at))
                     .bind(millis(i.updated_at))
                     .bind(i.resolved_at.map(millis))
-                    .bind(i.message.clone());
+                    .bind(i.message.as_deref());
             }
             query.execute(&mut *self.tx).await?;
         }
@@ -257,14 +257,14 @@ impl IngestTx {
             let mut query = sqlx::query(&sql);
             for c in chunk {
                 query = query
-                    .bind(c.id.clone())
+                    .bind(c.id.as_str())
                     .bind(c.status.as_str())
-                    .bind(c.signal_state.clone())
+                    .bind(c.signal_state.as_str())
                     .bind(millis(c.signal_at))
-                    .bind(c.signal_detail.clone())
+                    .bind(c.signal_detail.as_str())
                     .bind(millis(c.updated_at))
                     .bind(c.resolved_at.map(millis))
-                    .bind(c.message.clone());
+                    .bind(c.message.as_deref());
             }
             query.execute(&mut *self.tx).await?;
         }
@@ -280,13 +280,13 @@ impl IngestTx {
             let mut query = sqlx::query(&sql);
             for t in chunk {
                 query = query
-                    .bind(t.incident_id.clone())
+                    .bind(t.incident_id.as_str())
                     .bind(millis(t.at))
-                    .bind(t.kind.clone())
-                    .bind(t.actor.clone())
-                    .bind(t.via.clone())
-                    .bind(t.event_key.clone())
-                    .bind(t.note.clone());
+                    .bind(t.kind.as_str())
+                    .bind(t.actor.as_str())
+                    .bind(t.via.as_str())
+                    .bind(t.event_key.as_deref())
+                    .bind(t.note.as_str());
             }
             query.execute(&mut *self.tx).await?;
         }
@@ -304,11 +304,11 @@ impl IngestTx {
             let mut query = sqlx::query(&sql);
             for item in chunk {
                 query = query
-                    .bind(item.idempotency_key.clone())
-                    .bind(item.incident_id.clone())
-                    .bind(item.channel.clone())
+                    .bind(item.idempotency_key.as_str())
+                    .bind(item.incident_id.as_deref())
+                    .bind(item.channel.as_str())
                     .bind(item.op.as_str())
-                    .bind(item.body.clone())
+                    .bind(item.body.as_str())
                     .bind(millis(now))
                     .bind(millis(now));
             }

@@ -118,10 +118,15 @@ fn pool_options(dialect: Dialect) -> AnyPoolOptions {
     match dialect {
         Dialect::Postgres => options.max_connections(8),
         // WAL lets readers run beside the one writer; FULL sync makes a commit survive power loss, which is
-        // what "durable before acknowledged" promises the SQS source.
+        // what "durable before acknowledged" promises the SQS source. Checkpointing every 10,000 pages rather
+        // than 1,000 keeps most commits from also copying the WAL back, without weakening durability.
         Dialect::Sqlite => options.max_connections(4).after_connect(|conn, _| {
             Box::pin(async move {
-                conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;").await?;
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 10000; \
+                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                )
+                .await?;
                 Ok(())
             })
         }),
