@@ -83,6 +83,7 @@ impl<'a> Plan<'a> {
         let status = if posted { IncidentStatus::Open } else { IncidentStatus::Silenced };
         let facts = IncidentFacts { id: &id, opened_at, route: &route };
         let message = self.rules.render.incident_message(event, facts, decision.action);
+        let body = posted.then(|| json(&message));
         self.new_incidents.push(NewIncident {
             id: id.clone(),
             key: key.clone(),
@@ -97,7 +98,7 @@ impl<'a> Plan<'a> {
             opened_at,
             updated_at: self.now,
             resolved_at: None,
-            message: posted.then(|| json(&message)),
+            message: body.clone(),
         });
         let snapshot = IncidentSnapshot {
             id: id.clone(),
@@ -112,8 +113,8 @@ impl<'a> Plan<'a> {
         let kind = if posted { "opened" } else { "suppressed" };
         self.note_timeline(&snapshot, event, kind, decision.why);
         let report = self.report(event, &snapshot, &message, decision, input);
-        if posted {
-            self.enqueue_message(&snapshot, event, &message, OutboxOp::Post);
+        if let Some(body) = body {
+            self.enqueue_message(&snapshot, event, body, OutboxOp::Post);
         }
         self.open.insert(key, snapshot);
         report
@@ -131,11 +132,12 @@ impl<'a> Plan<'a> {
             incident.status = IncidentStatus::Resolved;
         }
         let message = self.rules.render.incident_message(event, Self::facts(&incident), decision.action);
-        self.save_change(&incident, resolves.then_some(signal.at), incident.posted.then_some(&message));
+        let body = incident.posted.then(|| json(&message));
+        self.save_change(&incident, resolves.then_some(signal.at), body.clone());
         self.note_timeline(&incident, event, if resolves { "resolved" } else { "updated" }, decision.why);
         let report = self.report(event, &incident, &message, decision, input);
-        if incident.posted {
-            self.enqueue_message(&incident, event, &message, OutboxOp::Edit);
+        if let Some(body) = body {
+            self.enqueue_message(&incident, event, body, OutboxOp::Edit);
             self.enqueue_note(&incident, event, decision.action);
         }
         if !resolves {
@@ -150,7 +152,7 @@ impl<'a> Plan<'a> {
         &mut self,
         incident: &IncidentSnapshot,
         resolved_at: Option<DateTime<Utc>>,
-        message: Option<&Message>,
+        message: Option<String>,
     ) {
         if let Some(new) = self.new_incidents.iter_mut().find(|new| new.id == incident.id) {
             new.status = incident.status;
@@ -158,7 +160,7 @@ impl<'a> Plan<'a> {
             new.signal_at = incident.signal_at;
             new.signal_detail = incident.signal_detail.clone();
             new.resolved_at = resolved_at;
-            new.message = message.map(json).or(new.message.take());
+            new.message = message.or(new.message.take());
             return;
         }
         self.changes.push(IncidentChange {
@@ -169,7 +171,7 @@ impl<'a> Plan<'a> {
             signal_detail: incident.signal_detail.clone(),
             updated_at: self.now,
             resolved_at,
-            message: message.map(json),
+            message,
         });
     }
 
@@ -191,13 +193,13 @@ impl<'a> Plan<'a> {
         IncidentFacts { id: &incident.id, opened_at: incident.opened_at, route: &incident.route }
     }
 
-    fn enqueue_message(&mut self, incident: &IncidentSnapshot, event: &Event, message: &Message, op: OutboxOp) {
+    fn enqueue_message(&mut self, incident: &IncidentSnapshot, event: &Event, body: String, op: OutboxOp) {
         self.outbox.push(OutboxItem {
             idempotency_key: format!("{}|{}|{op}", incident.id, event.dedupe_key()),
             incident_id: Some(incident.id.clone()),
             channel: incident.route.channel.clone(),
             op,
-            body: json(message),
+            body,
         });
     }
 
