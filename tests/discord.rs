@@ -139,6 +139,7 @@ async fn a_critical_alarm_reaches_oncall_with_its_embed_buttons_and_only_the_con
         vec![format!("opspod:ack:{}", incident_id(&message)), format!("opspod:resolve:{}", incident_id(&message))]
     );
     assert!(h.fake.messages(TEAM).is_empty());
+    assert_eq!(h.fake.identified_intents(), Some(1), "the bot asks for the GUILDS intent only");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -297,4 +298,44 @@ async fn check_config_online_names_the_channel_and_the_permission_the_bot_lacks(
     assert!(out.contains(&format!("ok    #team ({TEAM}): the bot can post")), "{out}");
     assert!(out.contains(&format!("FAIL  #oncall ({ONCALL}): the bot lacks View Channel")), "{out}");
     assert!(!out.contains("test-token"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn function_names_autocomplete_from_the_functions_opspod_has_seen() {
+    let h = harness().await;
+    h.ingest(&[
+        events::alarm("checkout-api-errors", "checkout-api", "ALARM", T1),
+        events::alarm("search-api-errors", "search-api", "ALARM", T1),
+        events::alarm("checkout-worker-errors", "checkout-worker", "ALARM", T1),
+    ])
+    .await;
+    let actor = Actor { guild_id: GUILD, channel_id: TEAM, user_id: EVE, username: "eve", roles: &[] };
+    let options = serde_json::json!([{"name": "function", "type": 3, "value": "checkout", "focused": true}]);
+    let mut typing = h.fake.slash_command(actor, "incident", options);
+    typing["type"] = 4.into();
+
+    h.fake.send_interaction(typing).await;
+    eventually(Duration::from_secs(5), "autocomplete choices", || async { !h.fake.interaction_responses().is_empty() })
+        .await;
+
+    let answer = h.fake.interaction_responses()[0].json().cloned().unwrap();
+    assert_eq!(answer["type"], 8, "an autocomplete result: {answer}");
+    let choices: Vec<&str> =
+        answer["data"]["choices"].as_array().unwrap().iter().map(|c| c["value"].as_str().unwrap()).collect();
+    assert_eq!(choices, vec!["checkout-api", "checkout-worker"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_badly_typed_function_gets_an_answer_that_says_what_is_accepted() {
+    let h = harness().await;
+    let actor = Actor { guild_id: GUILD, channel_id: TEAM, user_id: EVE, username: "eve", roles: &[] };
+    let options = serde_json::json!([{"name": "function", "type": 3, "value": "checkout api!"}]);
+
+    h.fake.send_interaction(h.fake.slash_command(actor, "incident", options)).await;
+    eventually(Duration::from_secs(5), "an answer", || async { !h.fake.interaction_responses().is_empty() }).await;
+
+    let answer = h.fake.interaction_responses()[0].json().cloned().unwrap();
+    let content = answer["data"]["content"].as_str().unwrap_or_default();
+    assert!(content.starts_with("`function` must be a Lambda function name"), "{answer}");
+    assert_eq!(answer["data"]["flags"], 64);
 }

@@ -22,7 +22,7 @@ mod tests {
     #[test]
     fn help_lists_the_commands_and_says_what_is_not_built_yet() {
         let text = super::render();
-        assert!(text.contains("`/incident [id]`"));
+        assert!(text.contains("`/incident [id] [function]`"));
         assert!(text.contains("Not built yet: `/errors`"));
     }
 }

@@ -17,6 +17,10 @@ pub struct Event {
     pub region: String,
     pub time: DateTime<Utc>,
     pub body: EventBody,
+    /// The SNS topic the event came through, when it was wrapped in an SNS envelope; never part of any key,
+    /// because the same transition may also arrive straight from EventBridge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_via: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

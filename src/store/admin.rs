@@ -100,6 +100,17 @@ impl Store {
             .collect()
     }
 
+    /// Lambda functions opspod has seen alarms for, by name: the list slash commands autocomplete from until
+    /// functions are listed from Lambda itself.
+    pub async fn known_functions(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT resource_name FROM incidents WHERE resource_kind = 'function' ORDER BY resource_name",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(|row| row.try_get(0)).collect::<Result<_, _>>()?)
+    }
+
     pub async fn event_count(&self) -> Result<i64> {
         Ok(sqlx::query("SELECT COUNT(*) FROM events").fetch_one(self.pool()).await?.try_get(0)?)
     }

@@ -16,6 +16,8 @@ pub struct IncidentView {
     pub status: IncidentStatus,
     pub title: String,
     pub channel: String,
+    /// The name of what the incident is about: a function, a queue, a Health service.
+    pub resource_name: String,
     pub posted: bool,
     /// The last message rendered for the incident (JSON), if any was.
     pub message: Option<String>,
@@ -44,8 +46,8 @@ pub struct InterventionWrite {
 impl Store {
     pub async fn incident(&self, id: &str) -> Result<Option<IncidentView>> {
         let row = sqlx::query(
-            "SELECT id, incident_key, status, title, channel, posted, message, acked_by, acked_at, opened_at \
-             FROM incidents WHERE id = $1",
+            "SELECT id, incident_key, status, title, channel, resource_name, posted, message, acked_by, acked_at, \
+             opened_at FROM incidents WHERE id = $1",
         )
         .bind(id.to_owned())
         .fetch_optional(self.pool())
@@ -56,8 +58,8 @@ impl Store {
     /// Open (not resolved) incidents, newest first.
     pub async fn open_incident_views(&self, limit: i64) -> Result<Vec<IncidentView>> {
         let rows = sqlx::query(
-            "SELECT id, incident_key, status, title, channel, posted, message, acked_by, acked_at, opened_at \
-             FROM incidents WHERE status <> 'resolved' ORDER BY opened_at DESC, id LIMIT $1",
+            "SELECT id, incident_key, status, title, channel, resource_name, posted, message, acked_by, acked_at, \
+             opened_at FROM incidents WHERE status <> 'resolved' ORDER BY opened_at DESC, id LIMIT $1",
         )
         .bind(limit)
         .fetch_all(self.pool())
@@ -157,6 +159,7 @@ fn view(row: &sqlx::any::AnyRow) -> Result<IncidentView> {
             .ok_or_else(|| StoreError::Corrupt { table: "incidents", detail: format!("status `{status}`") })?,
         title: row.try_get("title")?,
         channel: row.try_get("channel")?,
+        resource_name: row.try_get("resource_name")?,
         posted: row.try_get::<i64, _>("posted")? != 0,
         message: row.try_get("message")?,
         acked_by: row.try_get("acked_by")?,

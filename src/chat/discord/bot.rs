@@ -27,6 +27,36 @@ pub struct BotState {
     /// Role ids whose members may act on incidents, with the handles to name them in refusals.
     pub responders: Vec<(u64, String)>,
     pub global_commands: bool,
+    pub functions: FunctionCache,
+}
+
+/// Function names for autocomplete, read from the store at most once a minute so typing stays fast.
+#[derive(Default)]
+pub struct FunctionCache {
+    cached: tokio::sync::Mutex<Option<(std::time::Instant, Vec<String>)>>,
+}
+
+impl FunctionCache {
+    const FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+
+    pub async fn names(&self, store: &Store) -> Vec<String> {
+        let mut cached = self.cached.lock().await;
+        if let Some((at, names)) = cached.as_ref()
+            && at.elapsed() < Self::FRESH_FOR
+        {
+            return names.clone();
+        }
+        match store.known_functions().await {
+            Ok(names) => {
+                *cached = Some((std::time::Instant::now(), names.clone()));
+                names
+            }
+            Err(error) => {
+                tracing::warn!(%error, "Failed to read function names for autocomplete.");
+                cached.as_ref().map(|(_, names)| names.clone()).unwrap_or_default()
+            }
+        }
+    }
 }
 
 pub type Context<'a> = poise::Context<'a, Arc<BotState>, anyhow::Error>;

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use opspod_commands::args::FunctionName;
 use opspod_commands::{help, incident};
 
 use super::bot::{BotState, Context};
@@ -30,10 +31,20 @@ async fn incident(
     #[description = "An incident id, like inc-3f9a1c07d2"]
     #[autocomplete = "autocomplete_incident"]
     id: Option<String>,
+    #[description = "Only incidents about this Lambda function"]
+    #[autocomplete = "autocomplete_function"]
+    function: Option<String>,
 ) -> anyhow::Result<()> {
     let store = &ctx.data().store;
     let Some(raw) = id else {
-        let open: Vec<incident::Incident> = store.open_incident_views(50).await?.iter().map(shown).collect();
+        let function = function.map(|raw| FunctionName::parse(&raw)).transpose().map_err(|error| UserError(error.0))?;
+        let open: Vec<incident::Incident> = store
+            .open_incident_views(200)
+            .await?
+            .iter()
+            .filter(|view| function.as_ref().is_none_or(|f| view.resource_name == f.as_str()))
+            .map(shown)
+            .collect();
         ctx.say(incident::render_open(&open)).await?;
         return Ok(());
     };
@@ -55,6 +66,12 @@ async fn incident(
         .collect();
     ctx.say(incident::render_one(&shown(&view), &timeline)).await?;
     Ok(())
+}
+
+async fn autocomplete_function(ctx: Context<'_>, partial: &str) -> Vec<String> {
+    let partial = partial.to_lowercase();
+    let names = ctx.data().functions.names(&ctx.data().store).await;
+    names.into_iter().filter(|name| name.to_lowercase().contains(&partial)).take(25).collect()
 }
 
 async fn autocomplete_incident(ctx: Context<'_>, partial: &str) -> Vec<poise::serenity_prelude::AutocompleteChoice> {

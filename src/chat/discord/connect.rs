@@ -70,6 +70,7 @@ pub fn start(
         guild_id: discord.guild_id,
         responders,
         global_commands: discord.global_commands,
+        functions: Default::default(),
     });
     let http = http(token, discord);
     let bot = tokio::spawn(async move {
