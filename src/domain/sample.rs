@@ -58,6 +58,7 @@ pub fn alarm(name: &str, function: &str, state: StateValue, time: &str) -> Event
         region: "us-east-1".into(),
         time: at(time),
         body: EventBody::Alarm(change),
+        delivered_via: None,
     }
 }
 
@@ -96,6 +97,7 @@ pub fn health(id: &str, category: HealthCategory, status: HealthStatus, region: 
         region: region.into(),
         time: at(time),
         body: EventBody::Health(event),
+        delivered_via: None,
     }
 }
 

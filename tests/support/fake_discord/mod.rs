@@ -176,6 +176,12 @@ impl FakeDiscord {
         self.shared.lock().failures.push_back(PendingFailure { route, remaining: n, failure });
     }
 
+    /// From now on, a post to a channel that already took `count` posts within `window` answers 429, as
+    /// Discord's per-channel message limit does (measured on the fake's clock, when each request arrived).
+    pub fn limit_channel_posts(&self, count: usize, window: Duration) {
+        self.shared.lock().channel_post_limit = Some((count, window));
+    }
+
     /// While down, every REST call answers 503 with a JSON body (and is still recorded).
     pub fn set_down(&self, down: bool) {
         self.shared.lock().down = down;

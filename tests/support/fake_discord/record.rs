@@ -1,6 +1,7 @@
 //! How the fake writes down a REST request: method, path, query, headers (token redacted) and body.
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use axum::http::request::Parts;
 use serde_json::Value;
@@ -15,6 +16,8 @@ pub struct Recorded {
     /// Lowercased names; `authorization` is always `[redacted]`.
     pub headers: BTreeMap<String, String>,
     pub body: RecordedBody,
+    /// When the fake had read the request, for latency figures.
+    pub received: Instant,
 }
 
 #[derive(Clone, Debug)]
@@ -81,6 +84,7 @@ pub fn record(parts: &Parts, body: &[u8]) -> Recorded {
         query: parts.uri.query().map(str::to_owned),
         body: parse_body(headers.get("content-type").map(String::as_str), body),
         headers,
+        received: Instant::now(),
     }
 }
 

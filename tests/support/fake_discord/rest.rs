@@ -37,7 +37,11 @@ pub async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Resp
     let injected = {
         let mut inner = shared.lock();
         inner.requests.push(recorded.clone());
-        if inner.down { Some(Failure::Status(503)) } else { inner.take_failure(&recorded.method, &recorded.path) }
+        if inner.down {
+            Some(Failure::Status(503))
+        } else {
+            inner.take_failure(&recorded.method, &recorded.path).or_else(|| inner.channel_limited(&recorded))
+        }
     };
     if let Some(failure) = injected {
         return failure_response(&failure, &recorded);

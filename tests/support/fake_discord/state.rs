@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::sync::{mpsc, watch};
@@ -64,6 +65,10 @@ pub struct Inner {
     pub interactions: HashMap<String, InteractionInfo>,
     /// Registered commands: `None` for global ones, `Some(guild)` for a guild's.
     pub commands: BTreeMap<Option<u64>, Vec<Value>>,
+    /// When set, at most this many posts to one channel in any window; the rest answer 429.
+    pub channel_post_limit: Option<(usize, Duration)>,
+    /// When each channel's admitted posts arrived, for `channel_post_limit`.
+    pub channel_posts: HashMap<u64, Vec<Instant>>,
 }
 
 impl Inner {
@@ -88,6 +93,22 @@ impl Inner {
             self.failures.remove(index);
         }
         Some(failure)
+    }
+
+    /// A 429 for a post beyond `channel_post_limit` in its channel's window; otherwise the post counts.
+    pub fn channel_limited(&mut self, request: &Recorded) -> Option<Failure> {
+        let (count, window) = self.channel_post_limit?;
+        let segments: Vec<&str> = request.path.split('/').collect();
+        let ["", "channels", channel, "messages"] = segments.as_slice() else { return None };
+        let channel: u64 = channel.parse().ok().filter(|_| request.method == "POST")?;
+        let posts = self.channel_posts.entry(channel).or_default();
+        posts.retain(|at| request.received.duration_since(*at) < window);
+        if posts.len() >= count {
+            let retry_after = (window - request.received.duration_since(posts[0])).as_secs_f64();
+            return Some(Failure::RateLimited { retry_after, global: false });
+        }
+        posts.push(request.received);
+        None
     }
 }
 
