@@ -27,6 +27,7 @@ async fn ingest(pipeline: &Pipeline, raws: Vec<String>) -> Vec<Report> {
         .map(|outcome| match outcome {
             Outcome::Accepted(report) => report,
             Outcome::Rejected(rejection) => panic!("unexpected rejection: {}", rejection.reason),
+            Outcome::Skipped { reason, .. } => panic!("unexpected skip: {reason}"),
         })
         .collect()
 }

@@ -1,8 +1,10 @@
 //! `/help`: what opspod can do in this server, and what is not built yet.
 
 /// One line per command: name and what it does.
-pub const COMMANDS: [(&str, &str); 2] =
-    [("/incident [id]", "the open incidents, or one incident with its timeline"), ("/help", "this list")];
+pub const COMMANDS: [(&str, &str); 2] = [
+    ("/incident [id] [function]", "the open incidents (of one function), or one incident with its timeline"),
+    ("/help", "this list"),
+];
 
 /// Commands the product will have that are not built yet, said plainly.
 pub const COMING: [&str; 7] = ["/errors", "/coldstarts", "/cost", "/bugreport", "/alarms", "/health", "/digest"];

@@ -72,6 +72,7 @@ async fn play(app: &App, name: &str) -> anyhow::Result<()> {
             }
             Outcome::Accepted(_) => {}
             Outcome::Rejected(rejection) => anyhow::bail!("demo event {name} was rejected: {}", rejection.reason),
+            Outcome::Skipped { reason, .. } => anyhow::bail!("demo event {name} was skipped: {reason}"),
         }
     }
     Ok(())

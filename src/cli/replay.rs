@@ -30,6 +30,7 @@ pub async fn replay(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
                     rejected += 1;
                     eprintln!("rejected {}: {}", rejection.origin, rejection.reason);
                 }
+                Outcome::Skipped { origin, reason } => eprintln!("skipped {origin}: {reason}"),
             }
         }
     }

@@ -11,10 +11,10 @@ use super::rejection::Rejection;
 use super::time::timestamp;
 use crate::domain::{AlarmChange, AlarmKind, AlarmState, Comparison, MetricQuery, SafeText, StateValue};
 
-const STATE_VALUES: [&str; 3] = ["OK", "ALARM", "INSUFFICIENT_DATA"];
+pub(super) const STATE_VALUES: [&str; 3] = ["OK", "ALARM", "INSUFFICIENT_DATA"];
 
 /// The function CloudWatch uses for anomaly detection alarms; its presence is the only sign of the kind.
-const ANOMALY_BAND: &str = "ANOMALY_DETECTION_BAND";
+pub(super) const ANOMALY_BAND: &str = "ANOMALY_DETECTION_BAND";
 
 /// The parts of `detail.configuration` opspod keeps; suppressor settings and the like are ignored.
 #[derive(Default)]

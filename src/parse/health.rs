@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
+
 use super::envelope::Envelope;
 use super::node::Node;
 use super::rejection::Rejection;
@@ -20,6 +22,9 @@ pub(super) fn parse(envelope: &Envelope, abuse: bool) -> Result<HealthEvent, Rej
     let event_region = detail.opt_str("eventRegion")?.unwrap_or(envelope.region);
     let affected_account = detail.opt_str("affectedAccount")?;
     let start = opt_timestamp(detail, "startTime")?;
+    let end = opt_timestamp(detail, "endTime")?;
+    let updated = opt_timestamp(detail, "lastUpdatedTime")?;
+    let times = Times { start, end, as_of: updated.unwrap_or(envelope.time) };
     Ok(HealthEvent {
         arn: detail.str("eventArn")?.to_owned(),
         service: service.to_owned(),
@@ -28,10 +33,10 @@ pub(super) fn parse(envelope: &Envelope, abuse: bool) -> Result<HealthEvent, Rej
         scope: detail.opt_str("eventScopeCode")?.map(str::to_owned),
         communication_id: detail.opt_str("communicationId")?.map(str::to_owned),
         start,
-        end: opt_timestamp(detail, "endTime")?,
+        end,
         // Abuse reports may carry only `startTime`; the delivery time is the last resort.
-        last_updated: opt_timestamp(detail, "lastUpdatedTime")?.or(start).unwrap_or(envelope.time),
-        status: status(detail, abuse)?,
+        last_updated: updated.or(start).unwrap_or(envelope.time),
+        status: status(detail, abuse, &times)?,
         event_region: event_region.to_owned(),
         description: description(detail)?,
         metadata: string_map(detail, "eventMetadata")?,
@@ -50,12 +55,31 @@ pub(super) fn parse(envelope: &Envelope, abuse: bool) -> Result<HealthEvent, Rej
     })
 }
 
-/// AWS's own abuse-event sample has no `statusCode`; a report of abuse is open until said otherwise.
-fn status(detail: &Node, abuse: bool) -> Result<HealthStatus, Rejection> {
+/// The times a missing status is inferred from, `as_of` the event's last update (or its delivery).
+struct Times {
+    start: Option<DateTime<Utc>>,
+    end: Option<DateTime<Utc>>,
+    as_of: DateTime<Utc>,
+}
+
+/// AWS's own abuse-event sample has no `statusCode`, and neither have some older events; a report of abuse is
+/// open until said otherwise, and anything else is judged by its times as of its last update.
+fn status(detail: &Node, abuse: bool, times: &Times) -> Result<HealthStatus, Rejection> {
     match detail.opt("statusCode")? {
         Some(status) => status.as_enum(HealthStatus::parse, &STATUSES),
         None if abuse => Ok(HealthStatus::Open),
-        None => Err(Rejection::MissingField { field: format!("{}.statusCode", detail.path()) }),
+        None => Ok(inferred_status(times)),
+    }
+}
+
+/// Over once its end has passed; upcoming while its start is still ahead (a scheduled change); else open.
+fn inferred_status(times: &Times) -> HealthStatus {
+    if times.end.is_some_and(|end| end <= times.as_of) {
+        HealthStatus::Closed
+    } else if times.start.is_some_and(|start| start > times.as_of) {
+        HealthStatus::Upcoming
+    } else {
+        HealthStatus::Open
     }
 }
 

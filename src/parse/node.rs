@@ -50,6 +50,15 @@ impl<'a> Node<'a> {
         self.value.as_bool().ok_or_else(|| self.wrong_type("a boolean"))
     }
 
+    pub(super) fn as_f64(&self) -> Result<f64, Rejection> {
+        self.value.as_f64().ok_or_else(|| self.wrong_type("a number"))
+    }
+
+    /// Whether the object has member `key`, even `null`; false for anything that is not an object.
+    pub(super) fn has(&self, key: &str) -> bool {
+        self.value.as_object().is_some_and(|object| object.contains_key(key))
+    }
+
     pub(super) fn as_u32(&self) -> Result<u32, Rejection> {
         let number = self.value.as_u64().ok_or_else(|| self.wrong_type("a whole number"))?;
         u32::try_from(number).map_err(|_| Rejection::bad_value(&self.path, "a number below 2^32", &number.to_string()))

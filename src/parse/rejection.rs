@@ -1,4 +1,4 @@
-//! Why an EventBridge input was refused, in one line that names the field at fault.
+//! Why an input was refused, in one line that names the field at fault.
 
 use crate::domain::text::{SafeText, truncate};
 
@@ -16,6 +16,10 @@ pub enum Rejection {
 
     #[error("input is not JSON: {message} at line {line} column {column}")]
     NotJson { message: String, line: usize, column: usize },
+
+    /// A field that holds a JSON document as a string (SNS's `Message`) holds something else.
+    #[error("field `{field}` is not JSON: {message} at line {line} column {column}")]
+    FieldNotJson { field: String, message: String, line: usize, column: usize },
 
     #[error("input nests deeper than {max} levels (at byte {offset})")]
     TooDeep { max: usize, offset: usize },
@@ -49,6 +53,7 @@ impl Rejection {
         let field = match self {
             Rejection::NotUtf8 { .. } | Rejection::NotJson { .. } | Rejection::TooDeep { .. } => None,
             Rejection::TooLarge { field, .. } => field.as_deref(),
+            Rejection::FieldNotJson { field, .. } => Some(field.as_str()),
             Rejection::UnknownDetailType { .. } => Some("detail-type"),
             Rejection::MissingField { field }
             | Rejection::WrongType { field, .. }
@@ -56,6 +61,33 @@ impl Rejection {
             | Rejection::BadTimestamp { field, .. } => Some(field.as_str()),
         };
         field.filter(|field| !field.is_empty())
+    }
+
+    /// The same rejection for a document found inside field `outer` (SNS's `Message`): paths gain the prefix,
+    /// and the inner document's root, which has no path of its own, becomes `outer` itself.
+    pub(super) fn within(self, outer: &str) -> Self {
+        let nest = |field: String| if field.is_empty() { outer.to_owned() } else { format!("{outer}.{field}") };
+        match self {
+            Rejection::NotJson { message, line, column } => {
+                Rejection::FieldNotJson { field: outer.to_owned(), message, line, column }
+            }
+            Rejection::FieldNotJson { field, message, line, column } => {
+                Rejection::FieldNotJson { field: nest(field), message, line, column }
+            }
+            Rejection::UnknownDetailType { got } => Rejection::BadValue {
+                field: nest("detail-type".to_owned()),
+                expected: one_of(&super::envelope::DETAIL_TYPES),
+                got,
+            },
+            Rejection::MissingField { field } => Rejection::MissingField { field: nest(field) },
+            Rejection::WrongType { field, expected, got } => Rejection::WrongType { field: nest(field), expected, got },
+            Rejection::BadValue { field, expected, got } => Rejection::BadValue { field: nest(field), expected, got },
+            Rejection::BadTimestamp { field, got } => Rejection::BadTimestamp { field: nest(field), got },
+            Rejection::TooLarge { total_bytes, field, field_bytes } => {
+                Rejection::TooLarge { total_bytes, field: field.map(nest), field_bytes }
+            }
+            Rejection::NotUtf8 { .. } | Rejection::TooDeep { .. } => self,
+        }
     }
 
     pub(super) fn bad_value(field: &str, expected: impl Into<String>, got: &str) -> Self {

@@ -14,7 +14,7 @@ use crate::chat::render::RenderContext;
 use crate::domain::event::{Event, EventBody};
 use crate::domain::routing::Policy;
 use crate::domain::silence::silencing;
-use crate::parse::parse_event;
+use crate::parse;
 use crate::ports::Clock;
 use crate::store::{NewEvent, NewRejection, Store, StoreError};
 
@@ -80,6 +80,7 @@ impl Pipeline {
             .zip(inputs)
             .map(|(parsed, input)| match parsed {
                 Parsed::Rejected(rejection) => Outcome::Rejected(rejection.clone()),
+                Parsed::Skipped(reason) => Outcome::Skipped { origin: input.origin.clone(), reason: reason.clone() },
                 Parsed::LaterPage(event) => Outcome::Accepted(plan.later_page(event, &input.origin)),
                 Parsed::Accepted(event, row) => {
                     let first = inserted.contains(&row.dedupe_key) && seen.insert(row.dedupe_key.clone());
@@ -105,13 +106,16 @@ enum Parsed {
     /// A second or later page of a paged Health event: opspod keeps only the first.
     LaterPage(Event),
     Rejected(NewRejection),
+    /// Not an event at all (an SNS subscription handshake): neither stored nor rejected.
+    Skipped(String),
 }
 
 impl Parsed {
     fn from_input(input: &Input, now: chrono::DateTime<chrono::Utc>) -> Self {
-        match parse_event(&input.raw) {
-            Ok(event) if is_later_page(&event) => Parsed::LaterPage(event),
-            Ok(event) => {
+        match parse::parse(&input.raw) {
+            Ok(parse::Parsed::Confirmation(confirmation)) => Parsed::Skipped(confirmation.to_string()),
+            Ok(parse::Parsed::Event(event)) if is_later_page(&event) => Parsed::LaterPage(event),
+            Ok(parse::Parsed::Event(event)) => {
                 let row = NewEvent {
                     dedupe_key: event.dedupe_key(),
                     kind: event.kind(),

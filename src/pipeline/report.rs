@@ -11,6 +11,11 @@ use crate::store::NewRejection;
 pub enum Outcome {
     Accepted(Report),
     Rejected(NewRejection),
+    /// An input that is not an event (an SNS subscription handshake): acknowledged, neither stored nor rejected.
+    Skipped {
+        origin: String,
+        reason: String,
+    },
 }
 
 /// What happened to one accepted event, and what was (or would have been) posted.

@@ -1,5 +1,5 @@
-//! The SQS source: long-polls the queues EventBridge feeds and deletes a message only after its event is
-//! committed to the store.
+//! The SQS source: long-polls the queues EventBridge rules and SNS topics feed, and deletes a message only after
+//! its event is committed to the store.
 
 use std::time::Duration;
 
@@ -136,10 +136,13 @@ fn log_outcomes(outcomes: &[Outcome]) {
     for outcome in outcomes {
         match outcome {
             Outcome::Accepted(report) => {
-                tracing::info!(input = %report.input, action = %report.action, incident = ?report.incident, title = %report.title, "Event stored.");
+                tracing::info!(input = %report.input, action = %report.action, incident = ?report.incident, title = %report.title, reason = ?report.reason, "Event stored.");
             }
             Outcome::Rejected(rejection) => {
                 tracing::warn!(input = %rejection.origin, reason = %rejection.reason, "Event rejected and kept for inspection.");
+            }
+            Outcome::Skipped { origin, reason } => {
+                tracing::info!(input = %origin, %reason, "Message acknowledged without posting.");
             }
         }
     }

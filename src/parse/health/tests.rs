@@ -1,12 +1,16 @@
 use chrono::{TimeZone, Utc};
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::domain::{EventBody, HealthCategory, HealthEvent, HealthStatus, ResourceKind};
+use crate::domain::ownership::{Directory, Owner, ResourceMatcher};
+use crate::domain::routing::Policy;
+use crate::domain::{EventBody, HealthCategory, HealthEvent, HealthStatus, ResourceKind, Severity};
 use crate::parse::parse_event;
 
 const ISSUE: &[u8] = include_bytes!("../../../tests/fixtures/events/health-issue.json");
 const ABUSE: &[u8] = include_bytes!("../../../tests/fixtures/events/health-abuse.json");
 const SCHEDULED: &[u8] = include_bytes!("../../../tests/fixtures/events/health-scheduled-change.json");
+/// An older shape: no `statusCode`, RFC 1123 times, a global event region and tagged entities.
+const LEGACY: &[u8] = include_bytes!("../../../tests/fixtures/events/health-legacy-global.json");
 
 fn health(raw: &[u8]) -> HealthEvent {
     match parse_event(raw).expect("the fixture parses").body {
@@ -18,6 +22,12 @@ fn health(raw: &[u8]) -> HealthEvent {
 fn without_detail_field(raw: &[u8], field: &str) -> Vec<u8> {
     let mut event: Value = serde_json::from_slice(raw).unwrap();
     event["detail"].as_object_mut().unwrap().remove(field);
+    serde_json::to_vec(&event).unwrap()
+}
+
+fn edited(raw: &[u8], edit: impl FnOnce(&mut Value)) -> Vec<u8> {
+    let mut event: Value = serde_json::from_slice(raw).unwrap();
+    edit(&mut event);
     serde_json::to_vec(&event).unwrap()
 }
 
@@ -142,8 +152,85 @@ fn abuse_entities_written_with_status_code_keep_their_status() {
 }
 
 #[test]
-fn an_ordinary_health_event_needs_a_status_code() {
-    let refused = parse_event(&without_detail_field(ISSUE, "statusCode")).unwrap_err();
+fn without_a_status_code_an_event_whose_end_has_passed_is_closed() {
+    let health = health(LEGACY);
 
-    assert_eq!(refused.field(), Some("detail.statusCode"));
+    assert_eq!(health.status, HealthStatus::Closed);
+    assert_eq!(health.start, Some(Utc.with_ymd_and_hms(2026, 11, 19, 5, 1, 10).unwrap()));
+    assert_eq!(health.end, Some(Utc.with_ymd_and_hms(2026, 11, 19, 6, 20, 0).unwrap()));
+}
+
+#[test]
+fn without_a_status_code_an_event_with_no_end_yet_is_open() {
+    let health = health(&without_detail_field(ISSUE, "statusCode"));
+
+    assert_eq!(health.status, HealthStatus::Open);
+}
+
+#[test]
+fn without_a_status_code_an_end_after_the_last_update_is_still_open() {
+    let raw = edited(LEGACY, |event| event["detail"]["endTime"] = json!("2026-11-19T08:00:00Z"));
+
+    assert_eq!(health(&raw).status, HealthStatus::Open);
+}
+
+#[test]
+fn without_a_status_code_or_update_time_the_delivery_time_decides() {
+    let raw = edited(LEGACY, |event| {
+        event["detail"].as_object_mut().unwrap().remove("lastUpdatedTime");
+        event["time"] = json!("2026-11-19T06:00:00Z");
+    });
+
+    assert_eq!(health(&raw).status, HealthStatus::Open, "delivered before the end");
+}
+
+#[test]
+fn without_a_status_code_a_change_that_has_not_started_is_upcoming() {
+    let health = health(&without_detail_field(SCHEDULED, "statusCode"));
+
+    assert_eq!(health.status, HealthStatus::Upcoming);
+}
+
+#[test]
+fn a_status_code_that_is_present_is_taken_as_written() {
+    let raw = edited(LEGACY, |event| event["detail"]["statusCode"] = json!("open"));
+
+    assert_eq!(health(&raw).status, HealthStatus::Open);
+}
+
+#[test]
+fn a_global_event_region_is_kept_as_global() {
+    let health = health(LEGACY);
+
+    assert_eq!(health.event_region, "global");
+    assert_eq!((health.resource.region.as_str(), health.resource.account.as_str()), ("global", "111122223333"));
+}
+
+#[test]
+fn a_global_delivering_region_is_assumed_for_the_event_when_it_names_none() {
+    let raw = edited(LEGACY, |event| {
+        event["region"] = json!("global");
+        event["detail"].as_object_mut().unwrap().remove("eventRegion");
+    });
+
+    assert_eq!(health(&raw).event_region, "global");
+}
+
+#[test]
+fn the_owner_named_by_an_affected_entitys_tags_is_mentioned() {
+    let event = parse_event(LEGACY).unwrap();
+    let storefront = Owner {
+        team: "storefront".into(),
+        mention: Some("<@&111>".into()),
+        channel: None,
+        interactive: false,
+        matcher: ResourceMatcher { names: vec![], tags: [("team".to_owned(), "storefront".to_owned())].into() },
+    };
+    let directory = Directory { owners: vec![storefront], runbooks: vec![] };
+    let policy = Policy { watched_regions: vec!["us-east-1".into()], ..Policy::default() };
+
+    let route = policy.route(&event, &directory);
+
+    assert_eq!(route.severity, Severity::Warning, "a global issue is watched wherever opspod looks");
+    assert_eq!(route.mentions, vec!["<@&111>".to_owned()]);
 }
