@@ -14,10 +14,11 @@ pub struct Rate {
     pub window: Duration,
 }
 
-/// Discord's per-channel message limit.
-pub const PER_CHANNEL: Rate = Rate { count: 5, window: Duration::from_secs(5) };
-/// Discord's global limit for a bot.
-pub const GLOBAL: Rate = Rate { count: 50, window: Duration::from_secs(1) };
+/// Discord's per-channel message limit, 5 per 5 s, with a margin: Discord counts when requests arrive, and a
+/// sixth post sent exactly 5 s after the first can arrive a millisecond early and draw a 429.
+pub const PER_CHANNEL: Rate = Rate { count: 5, window: Duration::from_millis(5_250) };
+/// Discord's global limit for a bot, 50 per second, with the same kind of margin.
+pub const GLOBAL: Rate = Rate { count: 50, window: Duration::from_millis(1_050) };
 
 /// Reserves send times: each caller gets the earliest time that keeps both its channel and the whole bot
 /// under their rates, and waits until then.
@@ -106,7 +107,7 @@ mod tests {
         let pacer = Pacer::default();
         let start = Instant::now();
         let slots: Vec<Instant> = (0..7).map(|_| pacer.reserve(1, start)).collect();
-        assert_eq!(offsets(&slots, start), vec![0, 0, 0, 0, 0, 5000, 5000]);
+        assert_eq!(offsets(&slots, start), vec![0, 0, 0, 0, 0, 5250, 5250]);
     }
 
     #[test]
