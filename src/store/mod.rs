@@ -123,7 +123,7 @@ fn pool_options(dialect: Dialect) -> AnyPoolOptions {
         Dialect::Sqlite => options.max_connections(4).after_connect(|conn, _| {
             Box::pin(async move {
                 conn.execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 10000; PRAGMA cache_size = -65536; \
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 10000; \
                      PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
                 )
                 .await?;
