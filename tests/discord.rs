@@ -339,3 +339,29 @@ async fn a_badly_typed_function_gets_an_answer_that_says_what_is_accepted() {
     assert!(content.starts_with("`function` must be a Lambda function name"), "{answer}");
     assert_eq!(answer["data"]["flags"], 64);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn silencing_from_the_menu_records_a_silence_for_the_alarm_and_says_until_when() {
+    let h = harness().await;
+    h.ingest(&[events::alarm("checkout-critical-errors", "checkout-api", "ALARM", T1)]).await;
+    h.deliver().await;
+    let message = h.only_message(ONCALL);
+    let actor = Actor { guild_id: GUILD, channel_id: ONCALL, user_id: DANA, username: "dana", roles: &[ONCALL_ROLE] };
+    let mut pick = h.fake.button_press(actor, &message.object, &format!("opspod:silence:{}", incident_id(&message)));
+    pick["data"]["component_type"] = 3.into();
+    pick["data"]["values"] = serde_json::json!(["1h"]);
+
+    h.fake.send_interaction(pick).await;
+    eventually(Duration::from_secs(5), "an answer", || async { !h.fake.interaction_responses().is_empty() }).await;
+    h.deliver().await;
+
+    let answer = h.fake.interaction_responses()[0].json().cloned().unwrap();
+    assert!(answer["data"]["content"].as_str().unwrap().starts_with("You silenced"), "{answer}");
+    let silences = h.app.store.silences(chrono::Utc::now()).await.unwrap();
+    assert_eq!(silences.len(), 1);
+    assert_eq!((silences[0].kind(), silences[0].pattern()), ("alarm", "checkout-critical-errors"));
+    let left = silences[0].expires_at - chrono::Utc::now();
+    assert!(left > chrono::Duration::minutes(59) && left <= chrono::Duration::minutes(60));
+    let edited = h.only_message(ONCALL);
+    assert!(edited.embeds[0]["description"].as_str().unwrap().contains(&format!("Silenced by <@{DANA}> until")));
+}
