@@ -46,7 +46,7 @@ fn demo_plays_the_scenario_and_prints_the_channel_transcript() {
     ));
     assert!(transcript.contains("#oncall · m1 thread: 14:31 OK — resolved after 28 min"));
     assert!(
-        transcript.contains("#oncall · m2 edited\n  ✅ AWS Health · LAMBDA · issue · us-east-1 · closed after 35 min")
+        transcript.contains("#oncall · m2 edited\n  ✅ AWS Health · LAMBDA · issue · us-east-1 · closed after 23 min")
     );
     assert!(transcript.contains("Named by AWS: report-builder (@analytics), legacy-etl (@data)"));
     assert!(transcript.contains("Done: 5 events stored, 3 incidents (1 still open), 0 messages waiting for delivery."));
@@ -161,4 +161,12 @@ fn migrate_creates_a_fresh_sqlite_database() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stdout(&output).contains("the schema is up to date"));
     assert!(dir.path().join("new.db").exists());
+}
+
+#[test]
+fn replaying_the_demo_reads_like_this() {
+    let output = opspod(&["replay", "--config", "config/demo/opspod.toml", "config/demo/events"]);
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    insta::assert_snapshot!("replay_demo_text", stdout(&output));
 }

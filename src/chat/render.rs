@@ -61,9 +61,12 @@ impl RenderContext {
     pub fn thread_note(&self, event: &Event, incident: IncidentFacts<'_>, action: Action) -> Option<Note> {
         let at = event.occurred_at();
         let text = match (&event.body, action) {
-            (EventBody::Alarm(_), Action::Resolve) | (EventBody::Health(_), Action::Resolve) => {
-                let state = if event.kind() == "alarm" { "OK" } else { "closed" };
-                format!("{} {state} — resolved after {}", clock(at), duration(incident.opened_at, at))
+            (EventBody::Alarm(_), Action::Resolve) => {
+                format!("{} OK — resolved after {}", clock(at), duration(incident.opened_at, at))
+            }
+            (EventBody::Health(health), Action::Resolve) => {
+                let ended = health.end.unwrap_or(at);
+                format!("{} closed — AWS resolved it after {}", clock(at), duration(incident.opened_at, ended))
             }
             (EventBody::Alarm(alarm), Action::Update) => {
                 format!("{} {}: {}", clock(at), alarm.state.value, alarm.state.reason.truncated(200))
@@ -161,7 +164,8 @@ impl RenderContext {
         let mut lines = vec![health.summary()];
         let tone = match health.status {
             HealthStatus::Closed => {
-                title.push_str(&format!(" · closed after {}", duration(incident.opened_at, health.last_updated)));
+                let ended = health.end.unwrap_or(health.last_updated);
+                title.push_str(&format!(" · closed after {}", duration(incident.opened_at, ended)));
                 Tone::Recovered
             }
             HealthStatus::Open | HealthStatus::Upcoming => Tone::Notice,
