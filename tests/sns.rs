@@ -4,61 +4,14 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use opspod::store::Store;
 use sqlx::{Connection, SqliteConnection};
-use support::aws::{Aws, FedQueue};
+use support::aws::Aws;
 use support::bot::{Bot, eventually};
 use support::events::{self, ACCOUNT};
-
-struct Setup {
-    dir: tempfile::TempDir,
-    database: String,
-    config: PathBuf,
-}
-
-fn setup(queue: &FedQueue) -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}?mode=rwc", dir.path().join("opspod.db").display());
-    let config = dir.path().join("opspod.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[store]\ndatabase = \"{database}\"\n\n[channels.team]\n[channels.oncall]\n\n\
-             [sqs]\nqueues = [\"{}\"]\nwait_seconds = 1\nvisibility_timeout_seconds = 2\n",
-            queue.url
-        ),
-    )
-    .unwrap();
-    Setup { dir, database, config }
-}
-
-fn unique(name: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("{name}-{}-{}", std::process::id(), nanos % 1_000_000_000)
-}
-
-fn transcript(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
-}
-
-/// `(events, rejected, incidents, pending outbox)` in the bot's store, or `None` before the bot has created it.
-async fn stored(database: &str) -> Option<(i64, usize, usize, i64)> {
-    let store = Store::connect(database).await.ok()?;
-    let counts = async {
-        Some((
-            store.event_count().await.ok()?,
-            store.rejected().await.ok()?.len(),
-            store.incident_statuses().await.ok()?.len(),
-            store.pending_outbox().await.ok()?,
-        ))
-    }
-    .await;
-    store.close().await;
-    counts
-}
+use support::run::{setup, stored, transcript, unique};
 
 /// The stored events' JSON bodies.
 async fn bodies(database: &str) -> Vec<serde_json::Value> {

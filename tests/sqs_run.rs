@@ -3,56 +3,14 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use opspod::store::Store;
 use sqlx::{Connection, Executor, SqliteConnection};
-use support::aws::{Aws, FedQueue};
+use support::aws::Aws;
 use support::bot::{Bot, eventually};
 use support::events;
-
-struct Setup {
-    dir: tempfile::TempDir,
-    database: String,
-    config: PathBuf,
-}
-
-fn setup(queue: &FedQueue) -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}?mode=rwc", dir.path().join("opspod.db").display());
-    let config = dir.path().join("opspod.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[store]\ndatabase = \"{database}\"\n\n[channels.team]\n[channels.oncall]\n\n\
-             [sqs]\nqueues = [\"{}\"]\nwait_seconds = 1\nvisibility_timeout_seconds = 2\n",
-            queue.url
-        ),
-    )
-    .unwrap();
-    Setup { dir, database, config }
-}
-
-fn unique(name: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("{name}-{}-{}", std::process::id(), nanos % 1_000_000_000)
-}
-
-fn transcript(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
-}
-
-/// `(events, rejected, pending outbox)` in the bot's store, or `None` before the bot has created it.
-async fn stored(database: &str) -> Option<(i64, usize, i64)> {
-    let store = Store::connect(database).await.ok()?;
-    let counts = async {
-        Some((store.event_count().await.ok()?, store.rejected().await.ok()?.len(), store.pending_outbox().await.ok()?))
-    }
-    .await;
-    store.close().await;
-    counts
-}
+use support::run::{setup, stored, transcript, unique};
 
 const T1: &str = "2026-11-20T14:02:11.000+0000";
 
@@ -69,7 +27,7 @@ async fn events_from_an_eventbridge_rule_are_posted_exactly_once_and_poison_is_s
 
     let bot = Bot::start(&setup.config, &setup.dir.path().join("run.out"));
     eventually(Duration::from_secs(30), "two events, one rejection and an empty outbox", || async {
-        stored(&setup.database).await == Some((2, 1, 0))
+        stored(&setup.database).await == Some((2, 1, 2, 0))
     })
     .await;
     eventually(Duration::from_secs(10), "an empty queue", || async { aws.messages_left(&queue).await == 0 }).await;
@@ -113,7 +71,7 @@ async fn a_crash_between_receive_and_commit_loses_nothing_and_posts_once() {
 
     let second = Bot::start(&setup.config, &setup.dir.path().join("second.out"));
     eventually(Duration::from_secs(30), "the redelivered event stored and posted", || async {
-        stored(&setup.database).await == Some((1, 0, 0))
+        stored(&setup.database).await == Some((1, 0, 1, 0))
     })
     .await;
     eventually(Duration::from_secs(10), "an empty queue", || async { aws.messages_left(&queue).await == 0 }).await;

@@ -6,6 +6,7 @@ pub mod aws;
 pub mod bot;
 pub mod events;
 pub mod fake_discord;
+pub mod run;
 pub mod sink;
 
 use std::sync::atomic::{AtomicU32, Ordering};
