@@ -1,3 +1,5 @@
+//! Parsing as a whole: envelopes, rejections and their field paths, and the demo events.
+
 use std::path::Path;
 
 use chrono::{TimeZone, Utc};

@@ -1,3 +1,5 @@
+//! EventBridge alarm events of every kind, and the resource each is about.
+
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 

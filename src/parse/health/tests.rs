@@ -1,3 +1,5 @@
+//! Health and Health abuse events, in every shape AWS has sent them.
+
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 
