@@ -21,12 +21,6 @@ pub struct Backoff {
     pub max_attempts: u32,
 }
 
-impl Default for Backoff {
-    fn default() -> Self {
-        Backoff { initial: Duration::from_millis(500), max: Duration::from_secs(60), max_attempts: 12 }
-    }
-}
-
 impl Backoff {
     /// The wait after `attempts` failed attempts: doubling from `initial`, capped at `max`.
     pub fn after(&self, attempts: u32) -> Duration {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::ingest::silence;
+use super::ingest::{ACTIVE_SILENCES, silence};
 use super::{Result, Store, from_millis, millis};
 use crate::domain::silence::Silence;
 
@@ -53,12 +53,7 @@ impl Store {
     }
 
     pub async fn silences(&self, now: DateTime<Utc>) -> Result<Vec<Silence>> {
-        let rows = sqlx::query(
-            "SELECT id, target_kind, pattern, expires_at, reason, created_by FROM silences WHERE expires_at > $1 ORDER BY id",
-        )
-        .bind(millis(now))
-        .fetch_all(self.pool())
-        .await?;
+        let rows = sqlx::query(ACTIVE_SILENCES).bind(millis(now)).fetch_all(self.pool()).await?;
         rows.iter().map(silence).collect()
     }
 

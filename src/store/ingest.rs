@@ -190,12 +190,7 @@ impl IngestTx {
     }
 
     pub async fn active_silences(&mut self, now: DateTime<Utc>) -> Result<Vec<Silence>> {
-        let rows = sqlx::query(
-            "SELECT id, target_kind, pattern, expires_at, reason, created_by FROM silences WHERE expires_at > $1 ORDER BY id",
-        )
-        .bind(millis(now))
-        .fetch_all(&mut *self.tx)
-        .await?;
+        let rows = sqlx::query(ACTIVE_SILENCES).bind(millis(now)).fetch_all(&mut *self.tx).await?;
         rows.iter().map(silence).collect()
     }
 
@@ -338,6 +333,10 @@ fn snapshot(row: &AnyRow) -> Result<IncidentSnapshot> {
         opened_at: from_millis(row.try_get("opened_at")?),
     })
 }
+
+/// The silences still in force at `$1`.
+pub(crate) const ACTIVE_SILENCES: &str =
+    "SELECT id, target_kind, pattern, expires_at, reason, created_by FROM silences WHERE expires_at > $1 ORDER BY id";
 
 pub(crate) fn silence(row: &AnyRow) -> Result<Silence> {
     let corrupt = |detail: String| StoreError::Corrupt { table: "silences", detail };
