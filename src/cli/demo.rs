@@ -88,7 +88,8 @@ async fn summarise(app: &App) -> anyhow::Result<()> {
         incidents.len()
     );
     println!(
-        "Next: `opspod replay config/demo/events` shows the routing decisions; `opspod check-config` your config."
+        "Next: `opspod replay --config config/demo/opspod.toml config/demo/events` shows the routing decisions; \
+         `opspod check-config --config F` checks your own config."
     );
     Ok(())
 }
