@@ -110,12 +110,6 @@ impl Store {
         Ok(sqlx::query("SELECT COUNT(*) FROM events").fetch_one(self.pool()).await?.try_get(0)?)
     }
 
-    /// The dedupe keys of every stored event, oldest first.
-    pub async fn event_keys(&self) -> Result<Vec<String>> {
-        let rows = sqlx::query("SELECT dedupe_key FROM events ORDER BY id").fetch_all(self.pool()).await?;
-        Ok(rows.iter().map(|row| row.try_get(0)).collect::<Result<_, _>>()?)
-    }
-
     /// `(id, status)` of every incident, oldest first.
     pub async fn incident_statuses(&self) -> Result<Vec<(String, String)>> {
         let rows =

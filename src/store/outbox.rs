@@ -143,14 +143,6 @@ impl Store {
             .await?;
         Ok(row.try_get(0)?)
     }
-
-    /// When the next pending row becomes due, if any.
-    pub async fn next_outbox_due(&self) -> Result<Option<DateTime<Utc>>> {
-        let row = sqlx::query("SELECT MIN(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND given_up_at IS NULL")
-            .fetch_one(self.pool())
-            .await?;
-        Ok(row.try_get::<Option<i64>, _>(0)?.map(super::from_millis))
-    }
 }
 
 fn outbox_row(row: &AnyRow) -> Result<OutboxRow> {
