@@ -96,6 +96,7 @@ fn write(
         edit.as_ref().map(|_| Note { text: format!("{} {line}", now.format("%H:%M")), thread: incident.title.clone() });
     InterventionWrite {
         incident_id: incident.id.clone(),
+        channel: incident.channel.clone(),
         status,
         actor: actor.id.clone(),
         via: via.to_owned(),

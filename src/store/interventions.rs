@@ -30,6 +30,8 @@ pub struct IncidentView {
 #[derive(Debug, Clone)]
 pub struct InterventionWrite {
     pub incident_id: String,
+    /// The channel of the incident's message, where the edit and thread line go.
+    pub channel: String,
     pub status: IncidentStatus,
     pub actor: String,
     pub via: String,
@@ -124,11 +126,6 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        let channel: String = sqlx::query("SELECT channel FROM incidents WHERE id = $1")
-            .bind(write.incident_id.clone())
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
         let key = |op: OutboxOp| format!("{}|{}|{}|{op}", write.incident_id, write.timeline_kind, millis(write.at));
         for (op, body) in [(OutboxOp::Edit, &write.edit), (OutboxOp::Note, &write.note)] {
             let Some(body) = body else { continue };
@@ -138,7 +135,7 @@ impl Store {
             )
             .bind(key(op))
             .bind(write.incident_id.clone())
-            .bind(channel.clone())
+            .bind(write.channel.clone())
             .bind(op.as_str())
             .bind(body.clone())
             .bind(millis(write.at))
