@@ -69,8 +69,12 @@ impl Pipeline {
         tx.insert_rejections(&parsed.iter().filter_map(Parsed::rejection).collect::<Vec<_>>()).await?;
         let rows: Vec<&NewEvent> = parsed.iter().filter_map(Parsed::row).collect();
         let inserted = tx.insert_events(&rows).await?;
-        let fresh: Vec<&Event> =
-            parsed.iter().filter_map(Parsed::event).filter(|e| inserted.contains(&e.dedupe_key())).collect();
+        let fresh: Vec<&Event> = parsed
+            .iter()
+            .filter_map(Parsed::accepted)
+            .filter(|(_, row)| inserted.contains(&row.dedupe_key))
+            .map(|(e, _)| e)
+            .collect();
         let keys: Vec<String> = fresh.iter().map(|e| e.incident_key()).collect::<HashSet<_>>().into_iter().collect();
         let mut plan = Plan::new(&self.rules, tx.open_incidents(&keys).await?, now);
         let silences = tx.active_silences(now).await?;
@@ -86,7 +90,7 @@ impl Pipeline {
                     let first = inserted.contains(&row.dedupe_key) && seen.insert(row.dedupe_key.clone());
                     let silenced = silencing(&silences, event, now).is_some();
                     Outcome::Accepted(if first {
-                        plan.apply(event, silenced, &input.origin)
+                        plan.apply(event, &row.dedupe_key, silenced, &input.origin)
                     } else {
                         plan.duplicate(event, &input.origin)
                     })
@@ -152,9 +156,9 @@ impl Parsed {
         }
     }
 
-    fn event(&self) -> Option<&Event> {
+    fn accepted(&self) -> Option<(&Event, &NewEvent)> {
         match self {
-            Parsed::Accepted(event, _) => Some(event),
+            Parsed::Accepted(event, row) => Some((event, row)),
             _ => None,
         }
     }

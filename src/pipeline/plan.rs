@@ -36,13 +36,15 @@ impl<'a> Plan<'a> {
     }
 
     /// Applies the incident rules to an event seen for the first time.
-    pub(super) fn apply(&mut self, event: &Event, silenced: bool, input: &str) -> Report {
+    ///
+    /// `dedupe` is the event's dedupe key, computed once when the event was parsed.
+    pub(super) fn apply(&mut self, event: &Event, dedupe: &str, silenced: bool, input: &str) -> Report {
         let key = event.incident_key();
         let decision = decide(event, self.open.get(&key), silenced);
         match decision.effect {
             Effect::Nothing => self.unchanged(event, input, decision.why),
-            Effect::OpenIncident { posted } => self.open_incident(event, key, posted, &decision, input),
-            Effect::Record { resolves } => self.record(event, key, resolves, &decision, input),
+            Effect::OpenIncident { posted } => self.open_incident(event, dedupe, key, posted, &decision, input),
+            Effect::Record { resolves } => self.record(event, dedupe, key, resolves, &decision, input),
         }
     }
 
@@ -75,9 +77,17 @@ impl<'a> Plan<'a> {
         }
     }
 
-    fn open_incident(&mut self, event: &Event, key: String, posted: bool, decision: &Decision, input: &str) -> Report {
+    fn open_incident(
+        &mut self,
+        event: &Event,
+        dedupe: &str,
+        key: String,
+        posted: bool,
+        decision: &Decision,
+        input: &str,
+    ) -> Report {
         let route = self.rules.policy.route(event, &self.rules.render.directory);
-        let id = incident_id(&key, &event.dedupe_key());
+        let id = incident_id(&key, dedupe);
         let signal = Signal::of(event);
         let opened_at = signal.at;
         let status = if posted { IncidentStatus::Open } else { IncidentStatus::Silenced };
@@ -111,16 +121,24 @@ impl<'a> Plan<'a> {
             opened_at,
         };
         let kind = if posted { "opened" } else { "suppressed" };
-        self.note_timeline(&snapshot, event, kind, decision.why);
+        self.note_timeline(&snapshot, event, dedupe, kind, decision.why);
         let report = self.report(event, &snapshot, &message, decision, input);
         if let Some(body) = body {
-            self.enqueue_message(&snapshot, event, body, OutboxOp::Post);
+            self.enqueue_message(&snapshot, dedupe, body, OutboxOp::Post);
         }
         self.open.insert(key, snapshot);
         report
     }
 
-    fn record(&mut self, event: &Event, key: String, resolves: bool, decision: &Decision, input: &str) -> Report {
+    fn record(
+        &mut self,
+        event: &Event,
+        dedupe: &str,
+        key: String,
+        resolves: bool,
+        decision: &Decision,
+        input: &str,
+    ) -> Report {
         let Some(mut incident) = self.open.remove(&key) else {
             return self.report_nothing(event, input, "no open incident");
         };
@@ -134,11 +152,11 @@ impl<'a> Plan<'a> {
         let message = self.rules.render.incident_message(event, Self::facts(&incident), decision.action);
         let body = incident.posted.then(|| json(&message));
         self.save_change(&incident, resolves.then_some(signal.at), body.clone());
-        self.note_timeline(&incident, event, if resolves { "resolved" } else { "updated" }, decision.why);
+        self.note_timeline(&incident, event, dedupe, if resolves { "resolved" } else { "updated" }, decision.why);
         let report = self.report(event, &incident, &message, decision, input);
         if let Some(body) = body {
-            self.enqueue_message(&incident, event, body, OutboxOp::Edit);
-            self.enqueue_note(&incident, event, decision.action);
+            self.enqueue_message(&incident, dedupe, body, OutboxOp::Edit);
+            self.enqueue_note(&incident, event, dedupe, decision.action);
         }
         if !resolves {
             self.open.insert(key, incident);
@@ -175,7 +193,7 @@ impl<'a> Plan<'a> {
         });
     }
 
-    fn note_timeline(&mut self, incident: &IncidentSnapshot, event: &Event, kind: &str, why: &str) {
+    fn note_timeline(&mut self, incident: &IncidentSnapshot, event: &Event, dedupe: &str, kind: &str, why: &str) {
         let note =
             if why.is_empty() { incident.signal_state.clone() } else { format!("{} ({why})", incident.signal_state) };
         self.timeline.push(TimelineEntry {
@@ -184,7 +202,7 @@ impl<'a> Plan<'a> {
             kind: kind.to_owned(),
             actor: "aws".to_owned(),
             via: event.kind().to_owned(),
-            event_key: Some(event.dedupe_key()),
+            event_key: Some(dedupe.to_owned()),
             note,
         });
     }
@@ -193,9 +211,9 @@ impl<'a> Plan<'a> {
         IncidentFacts { id: &incident.id, opened_at: incident.opened_at, route: &incident.route }
     }
 
-    fn enqueue_message(&mut self, incident: &IncidentSnapshot, event: &Event, body: String, op: OutboxOp) {
+    fn enqueue_message(&mut self, incident: &IncidentSnapshot, dedupe: &str, body: String, op: OutboxOp) {
         self.outbox.push(OutboxItem {
-            idempotency_key: format!("{}|{}|{op}", incident.id, event.dedupe_key()),
+            idempotency_key: format!("{}|{dedupe}|{op}", incident.id),
             incident_id: Some(incident.id.clone()),
             channel: incident.route.channel.clone(),
             op,
@@ -203,10 +221,10 @@ impl<'a> Plan<'a> {
         });
     }
 
-    fn enqueue_note(&mut self, incident: &IncidentSnapshot, event: &Event, action: Action) {
+    fn enqueue_note(&mut self, incident: &IncidentSnapshot, event: &Event, dedupe: &str, action: Action) {
         let Some(note) = self.rules.render.thread_note(event, Self::facts(incident), action) else { return };
         self.outbox.push(OutboxItem {
-            idempotency_key: format!("{}|{}|note", incident.id, event.dedupe_key()),
+            idempotency_key: format!("{}|{dedupe}|note", incident.id),
             incident_id: Some(incident.id.clone()),
             channel: incident.route.channel.clone(),
             op: OutboxOp::Note,
