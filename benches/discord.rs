@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use fake_discord::{Actor, FakeDiscord, FakeMessage, Recorded};
 use opspod::app::App;
 use opspod::chat::discord::connect;
-use opspod::pipeline::Input;
+use opspod::pipeline::{Input, Payload};
 use tokio_util::sync::CancellationToken;
 
 const GUILD: u64 = 1_100;
@@ -176,7 +176,7 @@ impl Harness {
             .map(|(n, raw)| Input {
                 source: "bench".into(),
                 origin: format!("bench:{n}"),
-                raw: raw.clone().into_bytes(),
+                payload: Payload::Raw(raw.clone().into_bytes()),
             })
             .collect();
         self.app.pipeline.ingest(&inputs).await?;

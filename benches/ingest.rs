@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
-use opspod::pipeline::{Input, Outcome, Pipeline, Rules};
+use opspod::pipeline::{Input, Outcome, Payload, Pipeline, Rules};
 use opspod::ports::SystemClock;
 use opspod::store::Store;
 use sqlx::{AnyConnection, Connection, Executor, PgConnection, Row};
@@ -109,7 +109,7 @@ fn inputs(lines: &[String]) -> Vec<Input> {
         .map(|(i, line)| Input {
             source: "replay".into(),
             origin: format!("bench.jsonl:{}", i + 1),
-            raw: line.clone().into_bytes(),
+            payload: Payload::Raw(line.clone().into_bytes()),
         })
         .collect()
 }
@@ -143,7 +143,12 @@ impl Figures {
         let walls = (0..runs)
             .map(|_| {
                 let start = Instant::now();
-                let parsed = inputs.iter().filter(|input| opspod::parse::parse_event(&input.raw).is_ok()).count();
+                let parsed = inputs
+                    .iter()
+                    .filter(
+                        |input| matches!(&input.payload, Payload::Raw(raw) if opspod::parse::parse_event(raw).is_ok()),
+                    )
+                    .count();
                 let wall = start.elapsed();
                 assert_eq!(parsed, inputs.len(), "every bench event parses");
                 wall

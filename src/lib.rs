@@ -4,6 +4,7 @@
 //! knows nothing of serenity, the AWS SDK or sqlx; adapters live at the edges.
 
 pub mod app;
+pub mod aws;
 pub mod chat;
 pub mod cli;
 pub mod config;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use opspod::delivery::{Backoff, Delivery};
 use opspod::domain::glob::Glob;
-use opspod::pipeline::{Input, Pipeline, Rules};
+use opspod::pipeline::{Input, Payload, Pipeline, Rules};
 use opspod::ports::SystemClock;
 use opspod::store::Store;
 use support::events;
@@ -26,7 +26,11 @@ fn rules() -> Rules {
 async fn ingest(pipeline: &Pipeline, raws: &[String]) {
     let inputs: Vec<Input> = raws
         .iter()
-        .map(|raw| Input { source: "test".into(), origin: "test".into(), raw: raw.clone().into_bytes() })
+        .map(|raw| Input {
+            source: "test".into(),
+            origin: "test".into(),
+            payload: Payload::Raw(raw.clone().into_bytes()),
+        })
         .collect();
     pipeline.ingest(&inputs).await.unwrap();
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use opspod::app::App;
 use opspod::chat::discord::connect;
 use opspod::delivery::Delivery;
-use opspod::pipeline::Input;
+use opspod::pipeline::{Input, Payload};
 use serde_json::Value;
 use support::bot::eventually;
 use support::events;
@@ -69,7 +69,11 @@ impl Harness {
     async fn ingest(&self, raws: &[String]) {
         let inputs: Vec<Input> = raws
             .iter()
-            .map(|raw| Input { source: "test".into(), origin: "test".into(), raw: raw.clone().into_bytes() })
+            .map(|raw| Input {
+                source: "test".into(),
+                origin: "test".into(),
+                payload: Payload::Raw(raw.clone().into_bytes()),
+            })
             .collect();
         self.app.pipeline.ingest(&inputs).await.expect("ingest");
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use opspod::domain::incident::Action;
-use opspod::pipeline::{Input, Outcome, Pipeline, Report, Rules};
+use opspod::pipeline::{Input, Outcome, Payload, Pipeline, Report, Rules};
 use opspod::ports::SystemClock;
 use opspod::store::{OutboxItem, OutboxOp, Store};
 use support::events;
@@ -16,7 +16,7 @@ fn pipeline(store: &Store) -> Pipeline {
 }
 
 fn input(raw: String) -> Input {
-    Input { source: "test".into(), origin: "test".into(), raw: raw.into_bytes() }
+    Input { source: "test".into(), origin: "test".into(), payload: Payload::Raw(raw.into_bytes()) }
 }
 
 async fn ingest(pipeline: &Pipeline, raws: Vec<String>) -> Vec<Report> {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::app::App;
 use crate::chat::console::ConsoleSink;
 use crate::config;
-use crate::pipeline::{Input, Outcome};
+use crate::pipeline::{Input, Outcome, Payload};
 
 const CONFIG: &str = include_str!("../../config/demo/opspod.toml");
 const SCENARIO: &str = include_str!("../../config/demo/scenario.toml");
@@ -64,7 +64,7 @@ pub async fn demo() -> anyhow::Result<ExitCode> {
 async fn play(app: &App, name: &str) -> anyhow::Result<()> {
     let (_, raw) =
         EVENTS.iter().find(|(file, _)| *file == name).ok_or_else(|| anyhow::anyhow!("no demo event {name}"))?;
-    let input = Input { source: "demo".into(), origin: name.into(), raw: raw.as_bytes().to_vec() };
+    let input = Input { source: "demo".into(), origin: name.into(), payload: Payload::Raw(raw.as_bytes().to_vec()) };
     for outcome in app.pipeline.ingest(&[input]).await? {
         match outcome {
             Outcome::Accepted(report) if report.text.is_empty() => {

@@ -2,15 +2,21 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
+use crate::aws::AwsAccess;
+use crate::aws::alarms::AlarmReader;
+use crate::aws::health::HealthReader;
 use crate::chat::console::ConsoleSink;
 use crate::chat::discord;
-use crate::config::{DISCORD_TOKEN, Loaded};
+use crate::config::{Aws, DISCORD_TOKEN, Loaded};
 use crate::ports::ChatSink;
+use crate::sources::alarms::AlarmPoller;
+use crate::sources::health::HealthPoller;
 use crate::sources::sqs::{QueueSettings, SqsSource};
 
 use super::{ConfigArg, check};
@@ -34,7 +40,10 @@ pub async fn run(arg: &ConfigArg) -> anyhow::Result<ExitCode> {
 
     let mut sources = start_sources(&loaded, &app, &stop_sources).await;
     if sources.is_empty() {
-        tracing::info!("No sources are enabled: add an [sqs] section to read events. Delivering the outbox only.");
+        tracing::info!(
+            "No sources are enabled: add an [sqs] section or turn on [aws] polling to read events. \
+             Delivering the outbox only."
+        );
     }
     stop_sources.cancelled().await;
     tracing::info!("Shutting down: finishing in-flight batches and deliveries.");
@@ -69,6 +78,7 @@ fn chat_sink(loaded: &Loaded, app: &App, stop: &CancellationToken) -> Result<Sin
 
 async fn start_sources(loaded: &Loaded, app: &App, stop: &CancellationToken) -> JoinSet<()> {
     let mut sources = JoinSet::new();
+    start_pollers(&loaded.config.aws_settings(), app, stop, &mut sources).await;
     let Some(sqs) = &loaded.config.sqs else { return sources };
     for url in &sqs.queues {
         let client = sqs_client(url).await;
@@ -83,6 +93,34 @@ async fn start_sources(loaded: &Loaded, app: &App, stop: &CancellationToken) -> 
         sources.spawn(async move { source.run(stop).await });
     }
     sources
+}
+
+/// The `DescribeAlarms` poller per account and region, and the Health poller per account (or one for the
+/// organization), unless their interval is 0 or AWS is off.
+async fn start_pollers(aws: &Aws, app: &App, stop: &CancellationToken, sources: &mut JoinSet<()>) {
+    if !aws.enabled {
+        return;
+    }
+    let access = AwsAccess::from_config(aws).await;
+    if aws.alarm_poll_seconds > 0 {
+        for (scope, config) in access.scopes() {
+            let every = Duration::from_secs(aws.alarm_poll_seconds);
+            let poller = AlarmPoller::new(scope.clone(), AlarmReader::new(config), app.pipeline.clone(), every);
+            let stop = stop.clone();
+            sources.spawn(async move { poller.run(stop).await });
+        }
+    }
+    if aws.health_poll_seconds > 0 {
+        let scopes = access.health_scopes();
+        let scopes = if aws.health_organization { &scopes[..scopes.len().min(1)] } else { scopes };
+        for (scope, config) in scopes {
+            let every = Duration::from_secs(aws.health_poll_seconds);
+            let reader = HealthReader::new(config, aws.health_organization, scope.account.clone());
+            let poller = HealthPoller::new(scope.clone(), reader, app.pipeline.clone(), every, aws.health_organization);
+            let stop = stop.clone();
+            sources.spawn(async move { poller.run(stop).await });
+        }
+    }
 }
 
 /// An SQS client from the default credential chain, in the queue's own region, with adaptive retries.

@@ -7,7 +7,7 @@ use crate::domain::health::HealthCategory;
 use crate::domain::ownership::{self, Directory, ResourceMatcher};
 use crate::domain::routing::{self, Conditions, Policy, Severity, SourceKind};
 
-use super::model::{Config, DEFAULT_CRITICAL_ALARMS, Delivery, Owner, Rule, Runbook, When};
+use super::model::{Aws, Config, DEFAULT_CRITICAL_ALARMS, Delivery, Owner, Rule, Runbook, When};
 
 /// Whom a configured mention pings on Discord.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -89,6 +89,11 @@ impl Config {
             owners: self.owners.iter().map(domain_owner).collect(),
             runbooks: self.runbooks.iter().map(domain_runbook).collect(),
         }
+    }
+
+    /// `[aws]`, or its defaults when the section is absent: the default chain's account and region, polled.
+    pub fn aws_settings(&self) -> Aws {
+        self.aws.clone().unwrap_or_default()
     }
 
     pub fn account_name(&self, id: &str) -> Option<&str> {

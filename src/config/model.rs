@@ -137,14 +137,59 @@ pub struct Runbook {
     pub tags: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Aws {
+    /// `false` turns every AWS call off: no pollers, alerts without context.
+    #[serde(default = "yes")]
+    pub enabled: bool,
     #[serde(default)]
     pub regions: Vec<String>,
     /// Deserialised one by one, like routing rules.
     #[serde(default)]
     pub accounts: Vec<Account>,
+    /// Seconds between `DescribeAlarms` polls; 0 turns the alarm poller off.
+    #[serde(default = "default_alarm_poll_seconds")]
+    pub alarm_poll_seconds: u64,
+    /// Seconds between Health `DescribeEvents` polls; 0 turns the Health poller off.
+    #[serde(default = "default_health_poll_seconds")]
+    pub health_poll_seconds: u64,
+    /// Read Health through the organization view (`…ForOrganization`) from the management or delegated account.
+    #[serde(default)]
+    pub health_organization: bool,
+    /// How long enrichment may take before the alert is left as posted.
+    #[serde(default = "default_enrich_seconds")]
+    pub enrich_seconds: u64,
+}
+
+impl Default for Aws {
+    fn default() -> Self {
+        Aws {
+            enabled: true,
+            regions: vec![],
+            accounts: vec![],
+            alarm_poll_seconds: default_alarm_poll_seconds(),
+            health_poll_seconds: default_health_poll_seconds(),
+            health_organization: false,
+            enrich_seconds: default_enrich_seconds(),
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_alarm_poll_seconds() -> u64 {
+    60
+}
+
+fn default_health_poll_seconds() -> u64 {
+    300
+}
+
+fn default_enrich_seconds() -> u64 {
+    20
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
@@ -152,6 +197,10 @@ pub struct Aws {
 pub struct Account {
     pub id: String,
     pub name: String,
+    /// A role in that account to assume through STS, from the default chain's credentials.
+    pub role_arn: Option<String>,
+    /// The external id the role's trust policy asks for.
+    pub external_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -95,10 +95,23 @@ impl Config {
             return "default credential chain's account and region (no [aws] section)".into();
         };
         let regions = if aws.regions.is_empty() { "default region".to_owned() } else { aws.regions.join(", ") };
-        let accounts = aws.accounts.iter().map(|account| format!("{} ({})", account.name, account.id));
+        if !aws.enabled {
+            return "off (aws.enabled = false): no pollers, alerts without AWS context".into();
+        }
+        let accounts = aws.accounts.iter().map(|account| match &account.role_arn {
+            Some(role) => format!("{} ({}, via {role})", account.name, account.id),
+            None => format!("{} ({})", account.name, account.id),
+        });
         let accounts = accounts.collect::<Vec<_>>();
         let accounts = if accounts.is_empty() { "default account".to_owned() } else { accounts.join(", ") };
-        format!("regions: {regions}; accounts: {accounts}")
+        let every = |seconds: u64| if seconds == 0 { "off".to_owned() } else { format!("every {seconds} s") };
+        let health_view = if aws.health_organization { " (organization view)" } else { "" };
+        format!(
+            "regions: {regions}; accounts: {accounts}; alarm poller {}; Health poller {}{health_view}; context within {} s",
+            every(aws.alarm_poll_seconds),
+            every(aws.health_poll_seconds),
+            aws.enrich_seconds
+        )
     }
 
     fn discord_line(&self) -> String {

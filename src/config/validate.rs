@@ -7,7 +7,7 @@ use crate::domain::routing::{ONCALL, Severity, TEAM};
 
 use super::convert::{MentionTarget, source_kind};
 use super::error::{KeyPath, Problems};
-use super::model::{Config, Owner, Rule, Runbook, When};
+use super::model::{Account, Config, Owner, Rule, Runbook, When};
 
 const STATES: [&str; 6] = ["ALARM", "OK", "INSUFFICIENT_DATA", "open", "upcoming", "closed"];
 
@@ -194,6 +194,21 @@ impl Check<'_> {
             if aws.accounts[..index].iter().any(|other| other.id == account.id) {
                 self.report(at.key("id"), format!("account {:?} is declared twice", account.id));
             }
+            self.role(&at, account);
+        }
+        self.range(root("aws").key("enrich_seconds"), aws.enrich_seconds, 1, 300);
+    }
+
+    fn role(&mut self, at: &KeyPath, account: &Account) {
+        match &account.role_arn {
+            Some(arn) if !looks_like_role_arn(arn, &account.id) => self.report(
+                at.key("role_arn"),
+                format!("{arn:?} is not a role ARN in account {} (arn:aws:iam::{}:role/NAME)", account.id, account.id),
+            ),
+            None if account.external_id.is_some() => {
+                self.report(at.key("external_id"), "is only used with role_arn, which is missing")
+            }
+            _ => {}
         }
     }
 
@@ -301,6 +316,13 @@ impl Check<'_> {
             self.report(at, format!("must be between {min} and {max}, not {value}"));
         }
     }
+}
+
+/// `arn:aws:iam::111122223333:role/opspod-read` (any partition), in the account it is declared under.
+fn looks_like_role_arn(arn: &str, account: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    matches!(parts.as_slice(), ["arn", partition, "iam", "", id, resource]
+        if partition.starts_with("aws") && *id == account && resource.strip_prefix("role/").is_some_and(|name| !name.is_empty()))
 }
 
 /// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`.

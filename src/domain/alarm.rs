@@ -80,6 +80,21 @@ impl Comparison {
         phrases.into_iter().find(|(phrase, _)| reason.contains(phrase)).map(|(_, comparison)| comparison)
     }
 
+    /// CloudWatch's operator names (`GreaterThanOrEqualToThreshold`); one opspod does not know yet falls back to
+    /// the reason text rather than losing the alarm over a detail of its title.
+    pub fn from_operator(operator: &str) -> Option<Self> {
+        Some(match operator {
+            "GreaterThanOrEqualToThreshold" => Comparison::GreaterOrEqual,
+            "GreaterThanThreshold" => Comparison::Greater,
+            "LessThanOrEqualToThreshold" => Comparison::LessOrEqual,
+            "LessThanThreshold" => Comparison::Less,
+            "LessThanLowerOrGreaterThanUpperThreshold" | "LessThanLowerThreshold" | "GreaterThanUpperThreshold" => {
+                Comparison::OutsideBand
+            }
+            _ => return None,
+        })
+    }
+
     pub fn symbol(self) -> &'static str {
         match self {
             Comparison::GreaterOrEqual => "≥",

@@ -26,9 +26,9 @@ struct Configuration {
 
 /// What opspod reads out of `reasonData`, which is a JSON document inside a string.
 #[derive(Default)]
-struct ReasonData {
-    threshold: Option<f64>,
-    recent_datapoints: Vec<f64>,
+pub(super) struct ReasonData {
+    pub(super) threshold: Option<f64>,
+    pub(super) recent_datapoints: Vec<f64>,
     /// Composite alarms list the children that fired.
     names_triggering_alarms: bool,
 }
@@ -127,7 +127,7 @@ fn alarm_state(node: &Node) -> Result<AlarmState, Rejection> {
 }
 
 /// A `reasonData` that is not JSON is kept raw by the caller rather than refused: it only enriches the event.
-fn read_reason_data(raw: &str) -> ReasonData {
+pub(super) fn read_reason_data(raw: &str) -> ReasonData {
     let Ok(Value::Object(data)) = serde_json::from_str::<Value>(raw) else { return ReasonData::default() };
     let recent = data.get("recentDatapoints").and_then(Value::as_array);
     ReasonData {

@@ -11,6 +11,7 @@
 
 mod alarm;
 mod classic_alarm;
+mod described;
 mod dimensions;
 mod envelope;
 mod health;
@@ -21,6 +22,7 @@ mod rejection;
 mod sns;
 mod time;
 
+pub use described::{DescribedAlarm, described_alarm};
 pub use rejection::Rejection;
 pub use sns::Confirmation;
 

@@ -22,14 +22,22 @@ pub use report::{Outcome, Report, ResourceReport};
 
 use plan::Plan;
 
-/// One raw input from a source: an SQS message body, a line of a replay file.
+/// One input from a source: an SQS message body, a line of a replay file, an alarm a poller saw change.
 #[derive(Debug, Clone)]
 pub struct Input {
     /// `sqs`, `replay`, or a poller's name.
     pub source: String,
-    /// The input exactly: `queue-url#message-id`, `file.jsonl:12`.
+    /// The input exactly: `queue-url#message-id`, `file.jsonl:12`, `alarms:111122223333:us-east-1`.
     pub origin: String,
-    pub raw: Vec<u8>,
+    pub payload: Payload,
+}
+
+#[derive(Debug, Clone)]
+pub enum Payload {
+    /// Bytes from outside, still to be parsed (and perhaps refused).
+    Raw(Vec<u8>),
+    /// An event a poller built from an AWS API answer, already in domain form.
+    Event(Box<Event>),
 }
 
 /// Routing and rendering rules, fixed for the life of the process.
@@ -116,30 +124,38 @@ enum Parsed {
 
 impl Parsed {
     fn from_input(input: &Input, now: chrono::DateTime<chrono::Utc>) -> Self {
-        match parse::parse(&input.raw) {
+        let raw = match &input.payload {
+            Payload::Event(event) => return Self::event((**event).clone(), input, now),
+            Payload::Raw(raw) => raw,
+        };
+        match parse::parse(raw) {
             Ok(parse::Parsed::Confirmation(confirmation)) => Parsed::Skipped(confirmation.to_string()),
-            Ok(parse::Parsed::Event(event)) if is_later_page(&event) => Parsed::LaterPage(event),
-            Ok(parse::Parsed::Event(event)) => {
-                let row = NewEvent {
-                    dedupe_key: event.dedupe_key(),
-                    kind: event.kind(),
-                    source: input.source.clone(),
-                    origin: input.origin.clone(),
-                    occurred_at: event.occurred_at(),
-                    received_at: now,
-                    body: serde_json::to_string(&event).expect("domain events serialise"),
-                };
-                Parsed::Accepted(event, row)
-            }
+            Ok(parse::Parsed::Event(event)) => Self::event(event, input, now),
             Err(rejection) => Parsed::Rejected(NewRejection {
                 received_at: now,
                 source: input.source.clone(),
                 origin: input.origin.clone(),
                 reason: rejection.to_string(),
                 field: rejection.field().map(str::to_owned),
-                raw: String::from_utf8_lossy(&input.raw).into_owned(),
+                raw: String::from_utf8_lossy(raw).into_owned(),
             }),
         }
+    }
+
+    fn event(event: Event, input: &Input, now: chrono::DateTime<chrono::Utc>) -> Self {
+        if is_later_page(&event) {
+            return Parsed::LaterPage(event);
+        }
+        let row = NewEvent {
+            dedupe_key: event.dedupe_key(),
+            kind: event.kind(),
+            source: input.source.clone(),
+            origin: input.origin.clone(),
+            occurred_at: event.occurred_at(),
+            received_at: now,
+            body: serde_json::to_string(&event).expect("domain events serialise"),
+        };
+        Parsed::Accepted(event, row)
     }
 
     fn rejection(&self) -> Option<NewRejection> {

@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::pipeline::Input;
+use crate::pipeline::{Input, Payload};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
@@ -75,11 +75,11 @@ pub fn split(name: &str, raw: &[u8], json_lines: bool) -> Vec<Input> {
             .map(|(number, line)| Input {
                 source: "replay".into(),
                 origin: format!("{name}:{number}"),
-                raw: line.to_vec(),
+                payload: Payload::Raw(line.to_vec()),
             })
             .collect();
     }
-    vec![Input { source: "replay".into(), origin: name.to_owned(), raw: raw.to_vec() }]
+    vec![Input { source: "replay".into(), origin: name.to_owned(), payload: Payload::Raw(raw.to_vec()) }]
 }
 
 #[cfg(test)]

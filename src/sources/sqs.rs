@@ -7,7 +7,7 @@ use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message};
 use tokio_util::sync::CancellationToken;
 
-use crate::pipeline::{Input, Outcome, Pipeline};
+use crate::pipeline::{Input, Outcome, Payload, Pipeline};
 
 /// How one queue is read.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,7 +100,7 @@ impl SqsSource {
         Input {
             source: "sqs".into(),
             origin: format!("{}#{id}", self.queue.url),
-            raw: message.body.clone().unwrap_or_default().into_bytes(),
+            payload: Payload::Raw(message.body.clone().unwrap_or_default().into_bytes()),
         }
     }
 

@@ -9,6 +9,7 @@ mod batch;
 mod ingest;
 mod interventions;
 mod outbox;
+mod pollers;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -21,6 +22,7 @@ pub use admin::{RejectedRow, TimelineRow};
 pub use ingest::{IncidentChange, IngestTx, NewEvent, NewIncident, NewRejection, OutboxItem, TimelineEntry};
 pub use interventions::{IncidentView, InterventionWrite};
 pub use outbox::{Claimed, OutboxOp, OutboxRow};
+pub use pollers::KnownAlarm;
 
 /// Which database is behind the store, for the few statements that differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,6 +14,11 @@ pub struct Bot {
 impl Bot {
     /// Starts `opspod run --config CONFIG`, appending its stdout to `stdout`.
     pub fn start(config: &Path, stdout: &Path) -> Bot {
+        Bot::start_with(config, stdout, &[])
+    }
+
+    /// Starts the bot with extra environment variables (per-service endpoints, config overrides).
+    pub fn start_with(config: &Path, stdout: &Path, env: &[(&str, &str)]) -> Bot {
         let out = std::fs::OpenOptions::new().create(true).append(true).open(stdout).expect("stdout file");
         let err = std::fs::OpenOptions::new()
             .create(true)
@@ -29,6 +34,7 @@ impl Bot {
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("OPSPOD_LOG", "info")
             .env_remove("OPSPOD_CONFIG")
+            .envs(env.iter().copied())
             .stdout(Stdio::from(out))
             .stderr(Stdio::from(err))
             .spawn()

@@ -22,7 +22,7 @@ pub fn setup(queue: &FedQueue) -> RunSetup {
         &config,
         format!(
             "[store]\ndatabase = \"{database}\"\n\n[channels.team]\n[channels.oncall]\n\n\
-             [sqs]\nqueues = [\"{}\"]\nwait_seconds = 1\nvisibility_timeout_seconds = 2\n",
+             [aws]\nenabled = false\n\n[sqs]\nqueues = [\"{}\"]\nwait_seconds = 1\nvisibility_timeout_seconds = 2\n",
             queue.url
         ),
     )

@@ -161,3 +161,16 @@ fn a_misspelt_key_does_not_hide_the_checks_of_its_neighbours() {
     let found: Vec<(&str, Option<usize>)> = errors.iter().map(|error| (error.path.as_str(), error.line)).collect();
     assert_eq!(found, [("routing.rules[0].when.statee", Some(5)), ("routing.rules[0].channel", Some(6))], "{errors}");
 }
+
+#[test]
+fn an_assumed_role_must_be_a_role_in_its_own_account() {
+    let errors = errors_of(
+        "[channels.team]\n[channels.oncall]\n[aws]\nenrich_seconds = 0\n[[aws.accounts]]\nid = \"210987654321\"\n\
+         name = \"prod\"\nrole_arn = \"arn:aws:iam::111122223333:role/opspod\"\n[[aws.accounts]]\nid = \"111122223333\"\n\
+         name = \"dev\"\nexternal_id = \"x\"\n",
+    );
+    let paths: Vec<&str> = errors.iter().map(|error| error.path.as_str()).collect();
+    assert_eq!(paths, ["aws.enrich_seconds", "aws.accounts[0].role_arn", "aws.accounts[1].external_id"], "{errors}");
+    assert!(errors.0[1].message.contains("not a role ARN in account 210987654321"), "{errors}");
+    assert!(errors.0[2].message.contains("only used with role_arn"), "{errors}");
+}

@@ -94,7 +94,7 @@ fn aws_lists_regions_and_accounts() {
         id = "210987654321"
         name = "prod""#,
     );
-    assert_eq!(aws.accounts, [Account { id: "210987654321".into(), name: "prod".into() }]);
+    assert_eq!(aws.accounts, [Account { id: "210987654321".into(), name: "prod".into(), ..Account::default() }]);
 }
 
 #[test]

@@ -28,27 +28,11 @@ pub(super) fn parse(node: &Node) -> Result<Trigger, Rejection> {
     Ok(Trigger {
         metrics,
         threshold: node.opt("Threshold")?.map(|threshold| threshold.as_f64()).transpose()?,
-        comparison: node.opt_str("ComparisonOperator")?.and_then(comparison),
+        comparison: node.opt_str("ComparisonOperator")?.and_then(Comparison::from_operator),
         threshold_metric_id: node.opt_str("ThresholdMetricId")?.is_some_and(|id| !id.is_empty()),
     })
 }
 
-/// CloudWatch's operator names; one opspod does not know yet falls back to the reason text rather than losing
-/// the alarm over a detail of its title.
-fn comparison(operator: &str) -> Option<Comparison> {
-    Some(match operator {
-        "GreaterThanOrEqualToThreshold" => Comparison::GreaterOrEqual,
-        "GreaterThanThreshold" => Comparison::Greater,
-        "LessThanOrEqualToThreshold" => Comparison::LessOrEqual,
-        "LessThanThreshold" => Comparison::Less,
-        "LessThanLowerOrGreaterThanUpperThreshold" | "LessThanLowerThreshold" | "GreaterThanUpperThreshold" => {
-            Comparison::OutsideBand
-        }
-        _ => return None,
-    })
-}
-
-/// `MetricName`, `Namespace`, `Dimensions`, `Period` and `Statistic` (or `ExtendedStatistic`) at the top level.
 fn single_metric(node: &Node) -> Result<MetricQuery, Rejection> {
     let stat = match node.opt_str("ExtendedStatistic")?.filter(|stat| !stat.is_empty()) {
         Some(percentile) => Some(percentile.to_owned()),
