@@ -4,9 +4,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use crate::aws::AwsAccess;
 use crate::chat::render::RenderContext;
 use crate::config::{Config, Loaded};
 use crate::delivery::{Backoff, Delivery};
+use crate::enrich::Enricher;
 use crate::pipeline::{Pipeline, Rules};
 use crate::ports::{ChatSink, Clock, SystemClock};
 use crate::store::{Store, redact_url};
@@ -36,6 +38,12 @@ impl App {
         Ok(App { store, pipeline, backoff, clock })
     }
 
+    /// The enrichment worker, with the configured time box, over `access`.
+    pub fn enricher(&self, config: &Config, access: AwsAccess) -> Enricher {
+        let time_box = std::time::Duration::from_secs(config.aws_settings().enrich_seconds);
+        Enricher::new(self.store.clone(), access, rules(config).render, time_box, self.pipeline.outbox_ready())
+    }
+
     pub fn delivery(&self, sink: Arc<dyn ChatSink>) -> Delivery {
         Delivery::new(self.store.clone(), sink, self.clock.clone(), self.backoff)
     }
@@ -49,5 +57,9 @@ pub fn rules(config: &Config) -> Rules {
         .flat_map(|aws| &aws.accounts)
         .map(|account| (account.id.clone(), account.name.clone()))
         .collect();
-    Rules { policy: config.policy(), render: RenderContext { directory: config.directory(), account_names } }
+    Rules {
+        policy: config.policy(),
+        render: RenderContext { directory: config.directory(), account_names },
+        enrich: config.aws_settings().enabled,
+    }
 }

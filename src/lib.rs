@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod delivery;
 pub mod domain;
+pub mod enrich;
 pub mod interventions;
 pub mod parse;
 pub mod pipeline;

@@ -29,6 +29,25 @@ const DESCRIBE_ORG_ENTITIES: &str = "health:DescribeAffectedEntitiesForOrganizat
 /// Health's limit on ARNs per details or entities call.
 const ARNS_PER_CALL: usize = 10;
 
+/// A [`Summary`] of an account's or an organization's event: the SDK's two types share these getters but no trait.
+macro_rules! summary_of {
+    ($event:expr) => {{
+        let event = $event;
+        Some(Summary {
+            arn: event.arn()?.to_owned(),
+            service: event.service().unwrap_or("UNKNOWN").to_owned(),
+            type_code: event.event_type_code().unwrap_or_default().to_owned(),
+            category: HealthCategory::parse(event.event_type_category()?.as_str())?,
+            scope: event.event_scope_code().map(|scope| scope.as_str().to_owned()),
+            region: event.region().unwrap_or("global").to_owned(),
+            start: event.start_time().and_then(time),
+            end: event.end_time().and_then(time),
+            last_updated: time(event.last_updated_time()?)?,
+            status: HealthStatus::parse(event.status_code()?.as_str())?,
+        })
+    }};
+}
+
 /// The fields of a Health event that both views describe.
 #[derive(Debug, Clone)]
 struct Summary {
@@ -70,23 +89,7 @@ impl HealthReader {
         let mut summaries = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|error| AwsFailure::of(DESCRIBE_EVENTS, &error))?;
-            summaries.extend(page.events().iter().filter_map(|event| {
-                summary(
-                    event.arn(),
-                    event.service(),
-                    event.event_type_code(),
-                    event.event_type_category().map(|c| c.as_str()),
-                    event.region(),
-                    event.last_updated_time(),
-                    event.status_code().map(|s| s.as_str()),
-                )
-                .map(|summary| Summary {
-                    scope: event.event_scope_code().map(|scope| scope.as_str().to_owned()),
-                    start: event.start_time().and_then(time),
-                    end: event.end_time().and_then(time),
-                    ..summary
-                })
-            }));
+            summaries.extend(page.events().iter().filter_map(|event| summary_of!(event)));
         }
         let mut events = Vec::with_capacity(summaries.len());
         for chunk in summaries.chunks(ARNS_PER_CALL) {
@@ -152,23 +155,7 @@ impl HealthReader {
         let mut summaries = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|error| AwsFailure::of(DESCRIBE_ORG_EVENTS, &error))?;
-            summaries.extend(page.events().iter().filter_map(|event| {
-                summary(
-                    event.arn(),
-                    event.service(),
-                    event.event_type_code(),
-                    event.event_type_category().map(|c| c.as_str()),
-                    event.region(),
-                    event.last_updated_time(),
-                    event.status_code().map(|s| s.as_str()),
-                )
-                .map(|summary| Summary {
-                    scope: event.event_scope_code().map(|scope| scope.as_str().to_owned()),
-                    start: event.start_time().and_then(time),
-                    end: event.end_time().and_then(time),
-                    ..summary
-                })
-            }));
+            summaries.extend(page.events().iter().filter_map(|event| summary_of!(event)));
         }
         let mut events = Vec::new();
         for summary in &summaries {
@@ -297,30 +284,6 @@ type Details = (String, BTreeMap<String, String>);
 
 /// An event's affected entities, and the account they name.
 type Entities = (Vec<AffectedEntity>, Option<String>);
-
-#[expect(clippy::too_many_arguments, reason = "the SDK's two event types share these fields but no trait")]
-fn summary(
-    arn: Option<&str>,
-    service: Option<&str>,
-    type_code: Option<&str>,
-    category: Option<&str>,
-    region: Option<&str>,
-    last_updated: Option<&SdkTime>,
-    status: Option<&str>,
-) -> Option<Summary> {
-    Some(Summary {
-        arn: arn?.to_owned(),
-        service: service.unwrap_or("UNKNOWN").to_owned(),
-        type_code: type_code.unwrap_or_default().to_owned(),
-        category: HealthCategory::parse(category?)?,
-        scope: None,
-        region: region.unwrap_or("global").to_owned(),
-        start: None,
-        end: None,
-        last_updated: time(last_updated?)?,
-        status: HealthStatus::parse(status?)?,
-    })
-}
 
 fn affected(entity: &SdkEntity) -> AffectedEntity {
     let tags = entity.tags().map(|tags| tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect());

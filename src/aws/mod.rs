@@ -5,6 +5,9 @@
 pub mod alarms;
 pub mod failure;
 pub mod health;
+pub mod lambda;
+pub mod logs;
+pub mod metrics;
 
 use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;

@@ -31,6 +31,9 @@ pub struct Message {
     pub severity: Severity,
     pub title: String,
     pub lines: Vec<String>,
+    /// What enrichment found (or "Gathering context…" until it has), shown after the lines.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<String>,
     pub links: Vec<Link>,
     /// Configured mention handles (`@payments`) that notify when this message is posted. Edits never notify.
     pub mentions: Vec<String>,
@@ -38,6 +41,33 @@ pub struct Message {
     /// What people can do to the incident from the message (buttons on Discord).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub controls: Vec<Control>,
+    /// A picture shown inside the message: the metric chart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<Image>,
+}
+
+/// A PNG attached to a message, kept base64-encoded in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Image {
+    /// The attachment's file name: `chart.png`.
+    pub name: String,
+    /// What the picture shows, for the console and for screen readers.
+    pub description: String,
+    #[serde(with = "base64_bytes")]
+    pub png: Vec<u8>,
+}
+
+mod base64_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&aws_smithy_types::base64::encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        aws_smithy_types::base64::decode(text).map_err(serde::de::Error::custom)
+    }
 }
 
 /// An action on an incident that its message offers.
@@ -92,10 +122,15 @@ impl Tone {
 }
 
 impl Message {
+    /// The lines, then the context.
+    pub fn body(&self) -> impl Iterator<Item = &String> {
+        self.lines.iter().chain(&self.context)
+    }
+
     /// The whole message as plain text, as the console shows it and `replay` reports it.
     pub fn to_text(&self) -> String {
         let mut text = format!("{} {}", self.tone.emoji(self.severity), self.title);
-        for line in &self.lines {
+        for line in self.body() {
             text.push('\n');
             text.push_str(line);
         }
@@ -103,6 +138,9 @@ impl Message {
             let links: Vec<String> = self.links.iter().map(|link| format!("[{}] {}", link.label, link.url)).collect();
             text.push('\n');
             text.push_str(&links.join("\n"));
+        }
+        if let Some(image) = &self.image {
+            text.push_str(&format!("\n[{}: {}, {} KB]", image.name, image.description, image.png.len().div_ceil(1024)));
         }
         text
     }

@@ -50,10 +50,12 @@ impl RenderContext {
             severity: incident.route.severity,
             title,
             lines,
+            context: vec![],
             links,
             mentions: if notifies { incident.route.mentions.clone() } else { vec![] },
             incident_id: Some(incident.id.to_owned()),
             controls,
+            image: None,
         }
     }
 

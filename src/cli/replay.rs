@@ -3,7 +3,12 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use std::time::Duration;
+
 use crate::app::App;
+use crate::aws::AwsAccess;
+use crate::chat::message::Message;
+use crate::config::Loaded;
 use crate::pipeline::{Outcome, Report};
 
 use super::{Format, ReplayArgs, check};
@@ -34,12 +39,46 @@ pub async fn replay(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    settle_context(&loaded, &app, &mut stdout, args.format).await?;
     app.store.close().await;
     if rejected > 0 {
         eprintln!("{rejected} of {} inputs rejected.", inputs.len());
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Waits (within the time box) for the context enrichment adds, and prints each incident's message as the
+/// channel finally shows it.
+async fn settle_context(loaded: &Loaded, app: &App, out: &mut impl Write, format: Format) -> anyhow::Result<()> {
+    let aws = loaded.config.aws_settings();
+    if !aws.enabled {
+        return Ok(());
+    }
+    let since = chrono::Utc::now() - chrono::Duration::hours(1);
+    if app.store.unfinished_enrichments(since).await? == 0 {
+        return Ok(());
+    }
+    let enricher = app.enricher(&loaded.config, AwsAccess::from_config(&aws).await);
+    enricher.settle(Duration::from_secs(aws.enrich_seconds + 5)).await;
+    for incident in app.store.enriched_incidents().await? {
+        let Some(message) = incident.message.as_deref().and_then(|json| serde_json::from_str::<Message>(json).ok())
+        else {
+            continue;
+        };
+        match format {
+            Format::Json => writeln!(
+                out,
+                "{}",
+                serde_json::json!({"incident": incident.id, "action": "context", "text": message.to_text()})
+            )?,
+            Format::Text => {
+                let indented: Vec<String> = message.to_text().lines().map(|line| format!("    {line}")).collect();
+                writeln!(out, "{} · context added\n{}", incident.id, indented.join("\n"))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn print_report(out: &mut impl Write, report: &Report, format: Format) -> std::io::Result<()> {

@@ -38,7 +38,15 @@ pub async fn run(arg: &ConfigArg) -> anyhow::Result<ExitCode> {
         async move { delivery.run(ready, stop).await }
     });
 
-    let mut sources = start_sources(&loaded, &app, &stop_sources).await;
+    let aws = loaded.config.aws_settings();
+    let access = if aws.enabled { Some(AwsAccess::from_config(&aws).await) } else { None };
+    let enriching = access.clone().map(|access| {
+        let enricher = app.enricher(&loaded.config, access);
+        let wake = app.pipeline.enrichment_ready();
+        let stop = stop_sources.clone();
+        tokio::spawn(async move { enricher.run(wake, stop).await })
+    });
+    let mut sources = start_sources(&loaded, &app, access.as_ref(), &stop_sources).await;
     if sources.is_empty() {
         tracing::info!(
             "No sources are enabled: add an [sqs] section or turn on [aws] polling to read events. \
@@ -48,6 +56,9 @@ pub async fn run(arg: &ConfigArg) -> anyhow::Result<ExitCode> {
     stop_sources.cancelled().await;
     tracing::info!("Shutting down: finishing in-flight batches and deliveries.");
     while sources.join_next().await.is_some() {}
+    if let Some(enriching) = enriching {
+        let _ = enriching.await;
+    }
     stop_delivery.cancel();
     delivering.await?;
     stop_bot.cancel();
@@ -76,9 +87,16 @@ fn chat_sink(loaded: &Loaded, app: &App, stop: &CancellationToken) -> Result<Sin
     Ok((connected.sink, Some(connected.bot)))
 }
 
-async fn start_sources(loaded: &Loaded, app: &App, stop: &CancellationToken) -> JoinSet<()> {
+async fn start_sources(
+    loaded: &Loaded,
+    app: &App,
+    access: Option<&AwsAccess>,
+    stop: &CancellationToken,
+) -> JoinSet<()> {
     let mut sources = JoinSet::new();
-    start_pollers(&loaded.config.aws_settings(), app, stop, &mut sources).await;
+    if let Some(access) = access {
+        start_pollers(&loaded.config.aws_settings(), access, app, stop, &mut sources);
+    }
     let Some(sqs) = &loaded.config.sqs else { return sources };
     for url in &sqs.queues {
         let client = sqs_client(url).await;
@@ -97,11 +115,7 @@ async fn start_sources(loaded: &Loaded, app: &App, stop: &CancellationToken) -> 
 
 /// The `DescribeAlarms` poller per account and region, and the Health poller per account (or one for the
 /// organization), unless their interval is 0 or AWS is off.
-async fn start_pollers(aws: &Aws, app: &App, stop: &CancellationToken, sources: &mut JoinSet<()>) {
-    if !aws.enabled {
-        return;
-    }
-    let access = AwsAccess::from_config(aws).await;
+fn start_pollers(aws: &Aws, access: &AwsAccess, app: &App, stop: &CancellationToken, sources: &mut JoinSet<()>) {
     if aws.alarm_poll_seconds > 0 {
         for (scope, config) in access.scopes() {
             let every = Duration::from_secs(aws.alarm_poll_seconds);

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::alarm::StateValue;
+use super::context::Context;
 use super::event::{Event, EventBody};
 use super::health::HealthStatus;
 use super::routing::Route;
@@ -120,6 +121,8 @@ pub struct IncidentSnapshot {
     pub posted: bool,
     pub route: Route,
     pub opened_at: DateTime<Utc>,
+    /// What enrichment found, which every later rendering keeps.
+    pub context: Option<Box<Context>>,
 }
 
 /// What the store must do for an event.

@@ -3,11 +3,13 @@
 //! Nothing in here performs I/O or knows about serenity, the AWS SDK or sqlx.
 
 pub mod alarm;
+pub mod context;
 pub mod event;
 pub mod glob;
 pub mod health;
 pub mod incident;
 pub mod lifecycle;
+pub mod logs;
 pub mod ownership;
 pub mod resource;
 pub mod routing;

@@ -45,6 +45,8 @@ pub enum Payload {
 pub struct Rules {
     pub policy: Policy,
     pub render: RenderContext,
+    /// Ask for context (AWS metrics, logs, deploys) on every incident posted; off when AWS is.
+    pub enrich: bool,
 }
 
 #[derive(Clone)]
@@ -53,11 +55,23 @@ pub struct Pipeline {
     rules: Arc<Rules>,
     clock: Arc<dyn Clock>,
     outbox_ready: Arc<Notify>,
+    enrichment_ready: Arc<Notify>,
 }
 
 impl Pipeline {
     pub fn new(store: Store, rules: Rules, clock: Arc<dyn Clock>) -> Self {
-        Pipeline { store, rules: Arc::new(rules), clock, outbox_ready: Arc::new(Notify::new()) }
+        Pipeline {
+            store,
+            rules: Arc::new(rules),
+            clock,
+            outbox_ready: Arc::new(Notify::new()),
+            enrichment_ready: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Woken whenever a batch asked for context.
+    pub fn enrichment_ready(&self) -> Arc<Notify> {
+        self.enrichment_ready.clone()
     }
 
     /// Woken whenever a batch added messages to the outbox.
@@ -105,9 +119,13 @@ impl Pipeline {
                 }
             })
             .collect();
+        let wants_context = plan.wants_context();
         plan.write(&mut tx).await?;
         tx.commit().await?;
         self.outbox_ready.notify_one();
+        if wants_context {
+            self.enrichment_ready.notify_one();
+        }
         Ok(outcomes)
     }
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::Rules;
 use super::report::{Report, ResourceReport};
+use crate::chat::context::{GATHERING, with_context};
 use crate::chat::message::Message;
 use crate::chat::render::IncidentFacts;
 use crate::domain::event::Event;
@@ -13,7 +14,9 @@ use crate::domain::incident::{
     Action, Decision, Effect, IncidentSnapshot, IncidentStatus, Signal, decide, incident_id,
 };
 use crate::domain::routing::Route;
-use crate::store::{IncidentChange, IngestTx, NewIncident, OutboxItem, OutboxOp, Result, TimelineEntry};
+use crate::store::{
+    EnrichmentRequest, IncidentChange, IngestTx, NewIncident, OutboxItem, OutboxOp, Result, TimelineEntry,
+};
 
 fn json(message: &Message) -> String {
     serde_json::to_string(message).expect("messages serialise")
@@ -28,11 +31,21 @@ pub(super) struct Plan<'a> {
     changes: Vec<IncidentChange>,
     timeline: Vec<TimelineEntry>,
     outbox: Vec<OutboxItem>,
+    enrichments: Vec<EnrichmentRequest>,
 }
 
 impl<'a> Plan<'a> {
     pub(super) fn new(rules: &'a Rules, open: HashMap<String, IncidentSnapshot>, now: DateTime<Utc>) -> Self {
-        Plan { rules, now, open, new_incidents: vec![], changes: vec![], timeline: vec![], outbox: vec![] }
+        Plan {
+            rules,
+            now,
+            open,
+            new_incidents: vec![],
+            changes: vec![],
+            timeline: vec![],
+            outbox: vec![],
+            enrichments: vec![],
+        }
     }
 
     /// Applies the incident rules to an event seen for the first time.
@@ -92,7 +105,12 @@ impl<'a> Plan<'a> {
         let opened_at = signal.at;
         let status = if posted { IncidentStatus::Open } else { IncidentStatus::Silenced };
         let facts = IncidentFacts { id: &id, opened_at, route: &route };
-        let message = self.rules.render.incident_message(event, facts, decision.action);
+        let mut message = self.rules.render.incident_message(event, facts, decision.action);
+        if posted && self.rules.enrich {
+            message.context = vec![GATHERING.to_owned()];
+            let event_body = serde_json::to_string(event).expect("domain events serialise");
+            self.enrichments.push(EnrichmentRequest { incident_id: id.clone(), event_body });
+        }
         let body = posted.then(|| json(&message));
         self.new_incidents.push(NewIncident {
             id: id.clone(),
@@ -119,6 +137,7 @@ impl<'a> Plan<'a> {
             posted,
             route,
             opened_at,
+            context: None,
         };
         let kind = if posted { "opened" } else { "suppressed" };
         self.note_timeline(&snapshot, event, dedupe, kind, decision.why);
@@ -149,7 +168,10 @@ impl<'a> Plan<'a> {
         if resolves {
             incident.status = IncidentStatus::Resolved;
         }
-        let message = self.rules.render.incident_message(event, Self::facts(&incident), decision.action);
+        let mut message = self.rules.render.incident_message(event, Self::facts(&incident), decision.action);
+        if let Some(context) = &incident.context {
+            message = with_context(message, context, incident.opened_at);
+        }
         let body = incident.posted.then(|| json(&message));
         self.save_change(&incident, resolves.then_some(signal.at), body.clone());
         self.note_timeline(&incident, event, dedupe, if resolves { "resolved" } else { "updated" }, decision.why);
@@ -255,6 +277,10 @@ impl<'a> Plan<'a> {
         }
     }
 
+    pub(super) fn wants_context(&self) -> bool {
+        !self.enrichments.is_empty()
+    }
+
     /// Writes everything the batch decided, inside the batch's transaction.
     ///
     /// Changes go first: they only touch incidents opened before this batch, and one of them may resolve the
@@ -264,6 +290,7 @@ impl<'a> Plan<'a> {
         tx.update_incidents(&self.changes).await?;
         tx.insert_incidents(&self.new_incidents).await?;
         tx.insert_timeline(&self.timeline).await?;
+        tx.request_enrichments(&self.enrichments, self.now).await?;
         tx.enqueue(&self.outbox, self.now).await
     }
 }

@@ -9,6 +9,7 @@ use sqlx::{Any, Row, Transaction};
 use super::batch::{chunk_rows, list, values};
 use super::outbox::OutboxOp;
 use super::{Dialect, Result, Store, StoreError, from_millis, millis};
+use crate::domain::context::Context;
 use crate::domain::glob::Glob;
 use crate::domain::incident::{IncidentSnapshot, IncidentStatus};
 use crate::domain::resource::Resource;
@@ -97,6 +98,13 @@ pub struct OutboxItem {
 }
 
 /// A write transaction for one batch of events.
+/// Context wanted for an incident: the event that opened it, as stored.
+#[derive(Debug, Clone)]
+pub struct EnrichmentRequest {
+    pub incident_id: String,
+    pub event_body: String,
+}
+
 pub struct IngestTx {
     tx: Transaction<'static, Any>,
     dialect: Dialect,
@@ -170,11 +178,13 @@ impl IngestTx {
     /// The open incidents for these keys, locked against other replicas until commit.
     pub async fn open_incidents(&mut self, keys: &[String]) -> Result<HashMap<String, IncidentSnapshot>> {
         let mut open = HashMap::new();
-        let lock = if self.dialect == Dialect::Postgres { " FOR UPDATE" } else { "" };
+        let lock = if self.dialect == Dialect::Postgres { " FOR UPDATE OF i" } else { "" };
         for chunk in keys.chunks(chunk_rows(1)) {
             let sql = format!(
-                "SELECT id, incident_key, status, channel, severity, mentions, posted, signal_state, signal_at, \
-                 signal_detail, opened_at FROM incidents WHERE status <> 'resolved' AND incident_key IN ({}){lock}",
+                "SELECT i.id, i.incident_key, i.status, i.channel, i.severity, i.mentions, i.posted, i.signal_state, \
+                 i.signal_at, i.signal_detail, i.opened_at, e.context FROM incidents i \
+                 LEFT JOIN enrichments e ON e.incident_id = i.id \
+                 WHERE i.status <> 'resolved' AND i.incident_key IN ({}){lock}",
                 list(self.dialect, chunk.len())
             );
             let mut query = sqlx::query(&sql);
@@ -288,6 +298,23 @@ impl IngestTx {
         Ok(())
     }
 
+    /// Asks for context on newly opened incidents; the enricher picks the requests up after the commit.
+    pub async fn request_enrichments(&mut self, requests: &[EnrichmentRequest], now: DateTime<Utc>) -> Result<()> {
+        for chunk in requests.chunks(chunk_rows(3)) {
+            let sql = format!(
+                "INSERT INTO enrichments (incident_id, event_body, requested_at) VALUES {} \
+                 ON CONFLICT (incident_id) DO NOTHING",
+                values(self.dialect, chunk.len(), 3)
+            );
+            let mut query = sqlx::query(&sql);
+            for request in chunk {
+                query = query.bind(request.incident_id.as_str()).bind(request.event_body.as_str()).bind(millis(now));
+            }
+            query.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
     /// Adds messages to the outbox; an idempotency key seen before is skipped.
     pub async fn enqueue(&mut self, items: &[OutboxItem], now: DateTime<Utc>) -> Result<()> {
         for chunk in items.chunks(chunk_rows(7)) {
@@ -331,6 +358,11 @@ fn snapshot(row: &AnyRow) -> Result<IncidentSnapshot> {
             mentions: serde_json::from_str(&mentions).map_err(|e| corrupt(format!("mentions: {e}")))?,
         },
         opened_at: from_millis(row.try_get("opened_at")?),
+        // Context this version cannot read is left out of later renderings rather than failing the batch.
+        context: row
+            .try_get::<Option<String>, _>("context")?
+            .and_then(|json| serde_json::from_str::<Context>(&json).ok())
+            .map(Box::new),
     })
 }
 

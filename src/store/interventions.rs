@@ -147,7 +147,7 @@ impl Store {
     }
 }
 
-fn view(row: &sqlx::any::AnyRow) -> Result<IncidentView> {
+pub(super) fn view(row: &sqlx::any::AnyRow) -> Result<IncidentView> {
     let status: String = row.try_get("status")?;
     Ok(IncidentView {
         id: row.try_get("id")?,

@@ -6,6 +6,7 @@
 
 mod admin;
 mod batch;
+mod enrichments;
 mod ingest;
 mod interventions;
 mod outbox;
@@ -19,7 +20,10 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use admin::{RejectedRow, TimelineRow};
-pub use ingest::{IncidentChange, IngestTx, NewEvent, NewIncident, NewRejection, OutboxItem, TimelineEntry};
+pub use enrichments::{EnrichmentWrite, Finished, PendingEnrichment};
+pub use ingest::{
+    EnrichmentRequest, IncidentChange, IngestTx, NewEvent, NewIncident, NewRejection, OutboxItem, TimelineEntry,
+};
 pub use interventions::{IncidentView, InterventionWrite};
 pub use outbox::{Claimed, OutboxOp, OutboxRow};
 pub use pollers::KnownAlarm;

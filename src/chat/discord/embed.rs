@@ -2,12 +2,13 @@
 //! for the incident, link buttons, and mentions that only ever reach the configured roles and users.
 
 use serenity::all::{
-    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateMessage, CreateSelectMenu,
-    CreateSelectMenuKind, CreateSelectMenuOption, EditMessage, Nonce, RoleId, UserId,
+    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateButton, CreateEmbed, CreateMessage,
+    CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption, EditAttachments, EditMessage, Nonce, RoleId,
+    UserId,
 };
 use sha2::{Digest, Sha256};
 
-use crate::chat::message::{Control, Message, Note, Tone};
+use crate::chat::message::{Control, Image, Message, Note, Tone};
 use crate::domain::routing::Severity;
 use crate::domain::text::truncate;
 
@@ -78,15 +79,28 @@ pub fn create(message: &Message, targets: &dyn MentionTargets, idempotency_key: 
     if !mentions.content.is_empty() {
         create = create.content(truncate(&mentions.content, limits::CONTENT));
     }
+    if let Some(image) = &message.image {
+        create = create.add_file(attachment(image));
+    }
     create
 }
 
+fn attachment(image: &Image) -> CreateAttachment {
+    CreateAttachment::bytes(image.png.clone(), image.name.clone()).description(truncate(&image.description, 1024))
+}
+
 /// A new version of a posted message; edits never notify, so no mention is allowed.
+///
+/// The chart, when there is one, replaces whatever was attached before, so the message keeps a single picture.
 pub fn edit(message: &Message) -> EditMessage {
-    EditMessage::new()
+    let edit = EditMessage::new()
         .embed(embed(message))
         .components(components(message))
-        .allowed_mentions(CreateAllowedMentions::new().everyone(false).empty_roles().empty_users())
+        .allowed_mentions(CreateAllowedMentions::new().everyone(false).empty_roles().empty_users());
+    match &message.image {
+        Some(image) => edit.attachments(EditAttachments::new().add(attachment(image))),
+        None => edit,
+    }
 }
 
 /// A line in the incident's thread, which never pings anyone.
@@ -106,8 +120,11 @@ fn embed(message: &Message) -> CreateEmbed {
     let room = limits::EMBED_TOTAL.saturating_sub(title.chars().count() + 64);
     let mut embed = CreateEmbed::new()
         .title(title)
-        .description(description(&message.lines, room.min(limits::DESCRIPTION)))
+        .description(description(&message.body().cloned().collect::<Vec<_>>(), room.min(limits::DESCRIPTION)))
         .colour(colour(message.tone, message.severity));
+    if let Some(image) = &message.image {
+        embed = embed.image(format!("attachment://{}", image.name));
+    }
     if let Some(incident) = &message.incident_id {
         embed = embed.footer(serenity::all::CreateEmbedFooter::new(incident));
     }

@@ -16,6 +16,7 @@ fn open_incident(event: &Event, posted: bool) -> IncidentSnapshot {
         posted,
         route: Route { channel: "team".into(), severity: Severity::Warning, mentions: vec![] },
         opened_at: signal.at,
+        context: None,
     }
 }
 

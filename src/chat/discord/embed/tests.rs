@@ -27,10 +27,12 @@ fn message() -> Message {
         severity: Severity::Critical,
         title: "checkout-api · Errors ≥ 5 · us-east-1".into(),
         lines: vec!["37 Errors (threshold 5).".into(), "Owner @payments".into()],
+        context: vec![],
         links: vec![Link { label: "Alarm".into(), url: "https://console.aws.amazon.com/x".into() }],
         mentions: vec!["@payments".into(), "@oncall".into()],
         incident_id: Some("inc-0123456789".into()),
         controls: vec![Control::Ack, Control::Silence, Control::Resolve],
+        image: None,
     }
 }
 

@@ -1,0 +1,95 @@
+//! CloudWatch `GetMetricData`, batched: every query of a burst goes into calls of up to 500 queries, never one
+//! call per metric.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_cloudwatch::Client;
+use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
+use chrono::{DateTime, Utc};
+
+use super::alarms::time;
+use super::failure::AwsFailure;
+
+const GET_METRIC_DATA: &str = "cloudwatch:GetMetricData";
+
+/// CloudWatch's limit on queries per `GetMetricData` call.
+pub const QUERIES_PER_CALL: usize = 500;
+
+/// One metric statistic to fetch; `id` must be unique within a fetch and match `^[a-z][a-zA-Z0-9_]*$`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricRequest {
+    pub id: String,
+    pub namespace: String,
+    pub name: String,
+    pub dimensions: BTreeMap<String, String>,
+    /// `Sum`, `Average`, `Maximum`, `p95`…
+    pub stat: String,
+    pub period_seconds: u32,
+}
+
+/// Datapoints, oldest first.
+pub type Series = Vec<(DateTime<Utc>, f64)>;
+
+#[derive(Clone, Debug)]
+pub struct MetricReader {
+    client: Client,
+}
+
+impl MetricReader {
+    pub fn new(config: &aws_config::SdkConfig) -> Self {
+        MetricReader { client: Client::new(config) }
+    }
+
+    /// Every request's datapoints between `start` and `end`, by request id; `calls` counts the API calls made.
+    pub async fn fetch(
+        &self,
+        requests: &[MetricRequest],
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<(HashMap<String, Series>, usize), AwsFailure> {
+        let mut found: HashMap<String, Series> = HashMap::with_capacity(requests.len());
+        let mut calls = 0;
+        for chunk in requests.chunks(QUERIES_PER_CALL) {
+            let mut pages = self
+                .client
+                .get_metric_data()
+                .set_metric_data_queries(Some(chunk.iter().map(query).collect()))
+                .start_time(aws_smithy_types::DateTime::from_millis(start.timestamp_millis()))
+                .end_time(aws_smithy_types::DateTime::from_millis(end.timestamp_millis()))
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                calls += 1;
+                let page = page.map_err(|error| AwsFailure::of(GET_METRIC_DATA, &error))?;
+                for result in page.metric_data_results() {
+                    let Some(id) = result.id() else { continue };
+                    let points = result.timestamps().iter().zip(result.values()).filter_map(|(at, value)| {
+                        let at = time(at)?;
+                        Some((at, *value))
+                    });
+                    found.entry(id.to_owned()).or_default().extend(points);
+                }
+            }
+        }
+        for series in found.values_mut() {
+            series.sort_by_key(|(at, _)| *at);
+        }
+        Ok((found, calls))
+    }
+}
+
+fn query(request: &MetricRequest) -> MetricDataQuery {
+    let dimensions =
+        request.dimensions.iter().map(|(name, value)| Dimension::builder().name(name).value(value).build());
+    let metric = Metric::builder()
+        .namespace(&request.namespace)
+        .metric_name(&request.name)
+        .set_dimensions(Some(dimensions.collect()))
+        .build();
+    let stat = MetricStat::builder()
+        .metric(metric)
+        .period(i32::try_from(request.period_seconds).unwrap_or(60))
+        .stat(&request.stat)
+        .build();
+    MetricDataQuery::builder().id(&request.id).metric_stat(stat).return_data(true).build()
+}
