@@ -4,6 +4,7 @@
 
 pub mod aws;
 pub mod bot;
+pub mod cbor_front;
 pub mod events;
 pub mod fake_discord;
 pub mod run;

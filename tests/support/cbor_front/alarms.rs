@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{AwsError, page};
+use super::{AwsError, page, strings};
 
 /// The account and region moto uses, so composite alarm ARNs look like its metric alarm ARNs.
 const ALARM_ARN_PREFIX: &str = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:";
@@ -97,7 +97,10 @@ impl CompositeAlarms {
 fn set_state(alarm: &mut Value, request: &Value, now: f64) -> Result<(), AwsError> {
     let state = request["StateValue"].as_str().unwrap_or_default();
     if !STATES.contains(&state) {
-        let message = format!("Value '{state}' at 'stateValue' failed to satisfy constraint: Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]");
+        let message = format!(
+            "Value '{state}' at 'stateValue' failed to satisfy constraint: \
+             Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]"
+        );
         return Err(validation(message));
     }
     if let Some(data) = request["StateReasonData"].as_str()
@@ -137,7 +140,8 @@ pub(super) fn describe_page(metric: Vec<Value>, composite: Vec<Value>, request: 
         Some(n @ 1..=MAX_PAGE) => n as usize,
         Some(n) => {
             return Err(validation(format!(
-                "Value '{n}' at 'maxRecords' failed to satisfy constraint: Member must have value between 1 and {MAX_PAGE}"
+                "Value '{n}' at 'maxRecords' failed to satisfy constraint: \
+                 Member must have value between 1 and {MAX_PAGE}"
             )));
         }
     };
@@ -173,11 +177,6 @@ fn matches(alarm: &Value, request: &Value) -> bool {
         && request["ActionPrefix"].as_str().is_none_or(|prefix| {
             actions.iter().flat_map(|kind| strings(&alarm[*kind])).any(|action| action.starts_with(prefix))
         })
-}
-
-/// The strings of a JSON list; anything else is an empty list.
-pub(super) fn strings(value: &Value) -> Vec<String> {
-    value.as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect()
 }
 
 fn required<'a>(request: &'a Value, member: &str) -> Result<&'a str, AwsError> {

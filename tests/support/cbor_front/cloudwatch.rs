@@ -1,9 +1,11 @@
-//! `CloudWatchFront`: CloudWatch's CBOR protocol for the SDK, moto's JSON protocol behind, moto's gaps filled in between.
+//! `CloudWatchFront`: CloudWatch's CBOR protocol for the SDK, moto's JSON protocol behind, moto's gaps filled between.
 //!
 //! Filled in the front, because moto 5.2.5 cannot do them over JSON: percentile statistics in GetMetricData (see
 //! `percentiles`), composite alarms and DescribeAlarms' `AlarmTypes`, `MaxRecords` and `NextToken` (see `alarms`).
 //! Math expressions reach moto, which answers them empty with `StatusCode: Complete`; the front keeps that, and
 //! gives any query moto left out the same empty answer, so every returned query Id is present, in request order.
+//! Left to moto, and so as moto does it: a query with dimensions matches on metric name and dimensions but not
+//! namespace, and Sum and friends are bucketed from StartTime rather than aligned to the period.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -18,7 +20,9 @@ use tokio::task::JoinHandle;
 use super::alarms::{self, CompositeAlarms};
 use super::cbor::Member;
 use super::percentiles::{self, Recorder, Window};
-use super::{AwsError, Fault, FrontRequest, Ledger, decode_request, now_secs, ok_response, operation, serve};
+use super::{
+    AwsError, Decoded, Fault, FrontRequest, Ledger, decode_request, now_secs, ok_response, operation, serve, strings,
+};
 
 /// CloudWatch's Smithy service shape: the path segment of every CBOR call and the JSON protocol's target prefix.
 const SERVICE: &str = "GraniteServiceVersion20100801";
@@ -60,7 +64,8 @@ impl CloudWatchFront {
     pub async fn start(moto_url: &str) -> CloudWatchFront {
         let shared = Arc::new(Shared {
             moto_url: moto_url.trim_end_matches('/').to_owned() + "/",
-            http: reqwest::Client::new(),
+            // A proxy from the environment must not catch calls to a loopback moto.
+            http: reqwest::Client::builder().no_proxy().build().expect("an HTTP client"),
             state: Mutex::new(FrontState::default()),
         });
         let app = axum::Router::new().fallback(handle).with_state(Arc::clone(&shared));
@@ -111,7 +116,7 @@ impl Shared {
     }
 
     /// Records the request and answers the fault it is due, if any.
-    fn fault(&self, op: &str, request: &Value) -> Result<(), AwsError> {
+    fn fault(&self, op: &str, request: &Decoded) -> Result<(), AwsError> {
         let mut state = self.lock();
         match state.ledger.record(op, request) {
             Some(Fault::Throttle) => Err(throttling()),
@@ -146,7 +151,10 @@ impl Shared {
                 query_error,
             }),
             // moto answers an HTML 500 for actions it has not implemented; its first lines name the action.
-            _ => Err(moto_broken(format!("moto answered {status} to {op}: {}", text.chars().take(300).collect::<String>()))),
+            _ => Err(moto_broken(format!(
+                "moto answered {status} to {op}: {}",
+                text.chars().take(300).collect::<String>()
+            ))),
         }
     }
 }
@@ -160,8 +168,9 @@ async fn handle(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap,
 
 async fn answer(shared: &Shared, path: &str, headers: &HeaderMap, body: &Bytes) -> Result<Value, AwsError> {
     let op = operation(path, SERVICE)?;
-    let request = decode_request(headers, body)?;
-    shared.fault(&op, &request)?;
+    let decoded = decode_request(headers, body)?;
+    shared.fault(&op, &decoded)?;
+    let request = decoded.body;
     match op.as_str() {
         "PutMetricData" => put_metric_data(shared, &request).await,
         "GetMetricData" => get_metric_data(shared, &request).await,
@@ -244,7 +253,7 @@ async fn set_alarm_state(shared: &Shared, request: &Value) -> Result<Value, AwsE
 }
 
 async fn delete_alarms(shared: &Shared, request: &Value) -> Result<Value, AwsError> {
-    let names: Vec<String> = alarms::strings(&request["AlarmNames"]);
+    let names: Vec<String> = strings(&request["AlarmNames"]);
     let left = shared.lock().composites.delete(&names);
     if !names.is_empty() && left.is_empty() {
         return Ok(json!({}));

@@ -1,8 +1,9 @@
 //! `HealthFake`: the AWS Health API (`AWSHealth_20160804`) in CBOR, serving events the test loads.
 //!
 //! Both views are served from one list of fixtures: the account view (DescribeEvents, DescribeEventDetails,
-//! DescribeAffectedEntities) shows every event, and the organization view (the `…ForOrganization` operations)
-//! shows each in its `account_id`. See `health_ops` for the filters and paging honoured.
+//! DescribeAffectedEntities) shows every event, and the organization view (the `…ForOrganization` operations,
+//! DescribeAffectedAccountsForOrganization included) shows each in its `account_id` and in the accounts its
+//! entities name. See `health_ops` for the filters and paging honoured.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -41,7 +42,7 @@ pub struct HealthFixture {
     pub event_scope_code: String,
     /// The `latestDescription` DescribeEventDetails answers.
     pub description: String,
-    /// The account the organization view shows the event in.
+    /// The account the organization view shows the event in (besides those its entities name).
     pub account_id: String,
     pub entities: Vec<EntityFixture>,
 }
@@ -210,7 +211,7 @@ fn answer(state: &mut HealthState, path: &str, headers: &HeaderMap, body: &Bytes
                        You must have either a Business, Enterprise On-Ramp, or Enterprise Support plan.";
         return Err(AwsError::new(StatusCode::BAD_REQUEST, "SubscriptionRequiredException", message));
     }
-    health_ops::answer(&op, &request, &state.events)
+    health_ops::answer(&op, &request.body, &state.events)
 }
 
 /// Health answers timestamps in these members only; everything else is plain.

@@ -1,4 +1,4 @@
-//! Loopback servers that speak Smithy RPC v2 CBOR to the real SDK clients: CloudWatch in front of moto, and a Health fake.
+//! Loopback servers that speak Smithy RPC v2 CBOR to the real SDK clients: CloudWatch before moto, and a Health fake.
 //!
 //! The SDK sends `POST /service/<ServiceShape>/operation/<Op>` with a CBOR body and reads a CBOR answer whose
 //! timestamps are tag 1. moto 5.2.5 speaks only CloudWatch's JSON protocol and has no Health, so
@@ -6,9 +6,11 @@
 //!
 //! Errors are CBOR `{"__type", "message"}` bodies. CloudWatch is "AWS query compatible": the SDK asks with
 //! `x-amzn-query-mode: true`, and the service answers an `x-amzn-query-error: <Code>;Sender` header whose code the
-//! SDK prefers over `__type`. So modeled CloudWatch errors surface with their query codes (`ResourceNotFound`,
-//! `InvalidNextToken`), an injected throttle as `Throttling` and a denial as `AccessDenied`, as SQS's JSON protocol
-//! does on AWS. Health is not query compatible; its codes are the `__type` names (`SubscriptionRequiredException`).
+//! SDK prefers over `__type`. moto sends that header too, so modeled CloudWatch errors surface with their query
+//! codes (`ResourceNotFound`, `InvalidNextToken`). Injected faults copy what AWS answers for SQS, also query
+//! compatible, over JSON (CloudWatch's own answers were not captured): a throttle surfaces as `Throttling` and a
+//! denial as `AccessDenied`, both with coral `__type`s. Health is not query compatible; its codes are the `__type`
+//! names (`ThrottlingException`, `SubscriptionRequiredException`).
 
 mod alarms;
 pub mod cbor;
@@ -38,6 +40,14 @@ use cbor::Members;
 pub struct FrontRequest {
     pub operation: String,
     pub body: Value,
+    /// The SDK gzipped the body (it does so for CloudWatch's PutMetricData from 10 KiB).
+    pub gzipped: bool,
+}
+
+/// A request body as decoded, and whether it came gzipped.
+struct Decoded {
+    body: Value,
+    gzipped: bool,
 }
 
 /// An AWS error answer: HTTP status, CBOR `__type` and `message`, and for query-compatible services the code.
@@ -88,9 +98,10 @@ enum Fault {
 
 impl Ledger {
     /// Records the request and takes the fault it should get, throttles first.
-    fn record(&mut self, operation: &str, body: &Value) -> Option<Fault> {
+    fn record(&mut self, operation: &str, request: &Decoded) -> Option<Fault> {
         *self.calls.entry(operation.to_owned()).or_default() += 1;
-        self.requests.push(FrontRequest { operation: operation.to_owned(), body: body.clone() });
+        let (body, gzipped) = (request.body.clone(), request.gzipped);
+        self.requests.push(FrontRequest { operation: operation.to_owned(), body, gzipped });
         if self.throttle_next > 0 {
             self.throttle_next -= 1;
             Some(Fault::Throttle)
@@ -124,11 +135,13 @@ fn operation(path: &str, service: &str) -> Result<String, AwsError> {
         .and_then(|rest| rest.strip_prefix("/operation/"))
         .filter(|op| !op.is_empty() && !op.contains('/'))
         .map(str::to_owned)
-        .ok_or_else(|| AwsError::new(StatusCode::NOT_FOUND, "UnknownOperationException", format!("No route for {path}")))
+        .ok_or_else(|| {
+            AwsError::new(StatusCode::NOT_FOUND, "UnknownOperationException", format!("No route for {path}"))
+        })
 }
 
 /// The decoded request body; the SDK gzips CloudWatch's PutMetricData once it passes 10 KiB.
-fn decode_request(headers: &HeaderMap, body: &Bytes) -> Result<Value, AwsError> {
+fn decode_request(headers: &HeaderMap, body: &Bytes) -> Result<Decoded, AwsError> {
     let gzipped = headers.get("content-encoding").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
     let bytes = if gzipped {
         let mut bytes = Vec::new();
@@ -139,7 +152,8 @@ fn decode_request(headers: &HeaderMap, body: &Bytes) -> Result<Value, AwsError> 
     } else {
         body.to_vec()
     };
-    cbor::decode(&bytes).map_err(|e| AwsError::new(StatusCode::BAD_REQUEST, "SerializationException", e))
+    let body = cbor::decode(&bytes).map_err(|e| AwsError::new(StatusCode::BAD_REQUEST, "SerializationException", e))?;
+    Ok(Decoded { body, gzipped })
 }
 
 fn cbor_response(status: StatusCode, body: Vec<u8>) -> Response {
@@ -177,3 +191,8 @@ fn page<T: Clone>(items: &[T], token: Option<&str>, size: usize) -> Result<(Vec<
 }
 
 const PAGE_TOKEN: &str = "loopback-page-";
+
+/// The strings of a JSON list; anything else is an empty list.
+fn strings(value: &Value) -> Vec<String> {
+    value.as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+}
