@@ -16,8 +16,9 @@ const TOP_ERRORS_SHOWN: usize = 3;
 /// Functions listed by name under a Health event before the rest are counted.
 const FUNCTIONS_SHOWN: usize = 10;
 
-/// The message with `context` in place of whatever context it showed before.
+/// The message with `context` in place of whatever context it showed before; an edit never notifies anyone.
 pub fn with_context(mut message: Message, context: &Context, opened_at: DateTime<Utc>) -> Message {
+    message.mentions.clear();
     message.context = context_lines(context, opened_at);
     if let Some(image) = chart(context, opened_at, message.tone == super::message::Tone::Firing) {
         message.image = Some(image);

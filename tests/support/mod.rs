@@ -7,6 +7,7 @@ pub mod bot;
 pub mod cbor_front;
 pub mod events;
 pub mod fake_discord;
+pub mod lambda_world;
 pub mod run;
 pub mod sink;
 
