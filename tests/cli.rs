@@ -13,6 +13,13 @@ fn opspod(args: &[&str]) -> Output {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("OPSPOD_CONFIG")
         .env("OPSPOD_LOG", "warn")
+        // No AWS credentials and no instance metadata: replay shows alerts as posted, and says why.
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .expect("run opspod")
 }
@@ -90,9 +97,12 @@ fn replay_names_a_rejected_line_and_still_runs_the_rest() {
     let output = opspod(&["replay", "--format", "json", file.to_str().unwrap()]);
 
     assert!(!output.status.success(), "a rejected input makes the exit status non-zero");
-    let reports = json_lines(&output);
+    let lines = json_lines(&output);
+    let (contexts, reports): (Vec<_>, Vec<_>) = lines.iter().partition(|line| line["action"] == "context");
     assert_eq!(reports.len(), 2);
     assert!(reports[1]["input"].as_str().unwrap().ends_with("storm.jsonl:3"));
+    assert_eq!(contexts.len(), 2, "each incident's final message follows, without AWS context here");
+    assert!(contexts[0]["text"].as_str().unwrap().contains("Not available: AWS context (no AWS credentials found)."));
     let errors = stderr(&output);
     assert!(errors.contains("storm.jsonl:2"), "{errors}");
     assert!(errors.contains("detail-type"), "{errors}");

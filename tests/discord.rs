@@ -7,9 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use opspod::app::App;
+use opspod::chat::context::with_context;
 use opspod::chat::discord::connect;
+use opspod::chat::message::{Message, Note};
 use opspod::delivery::Delivery;
+use opspod::domain::context::{Context, LambdaStats, MetricSeries};
 use opspod::pipeline::{Input, Payload};
+use opspod::store::{EnrichmentWrite, Finished};
 use serde_json::Value;
 use support::bot::eventually;
 use support::events;
@@ -368,4 +372,60 @@ async fn silencing_from_the_menu_records_a_silence_for_the_alarm_and_says_until_
     assert!(left > chrono::Duration::minutes(59) && left <= chrono::Duration::minutes(60));
     let edited = h.only_message(ONCALL);
     assert!(edited.embeds[0]["description"].as_str().unwrap().contains(&format!("Silenced by <@{DANA}> until")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn context_is_edited_in_with_the_chart_attached_inside_the_embed() {
+    let h = harness().await;
+    h.ingest(&[events::alarm("checkout-api-errors", "checkout-api", "ALARM", T1)]).await;
+    h.deliver().await;
+    let posted = h.only_message(TEAM);
+    assert!(posted.embeds[0]["description"].as_str().unwrap().ends_with("Gathering context…"), "{posted:?}");
+
+    // What the enricher writes once it has the function's numbers and its metric around the transition.
+    let incident = h.app.store.incident(&incident_id(&posted)).await.unwrap().unwrap();
+    let opened: chrono::DateTime<chrono::Utc> = "2026-11-20T14:02:11Z".parse().unwrap();
+    let points = (0..60).map(|m| (opened - chrono::Duration::minutes(59 - m), if m > 50 { 37.0 } else { 1.0 }));
+    let context = Context {
+        lambda: Some(LambdaStats { window_minutes: 15, invocations: 90.0, errors: 37.0, ..LambdaStats::default() }),
+        series: Some(MetricSeries {
+            label: "checkout-api · Errors (Sum, 1 min)".into(),
+            points: points.collect(),
+            threshold: Some(5.0),
+        }),
+        ..Context::default()
+    };
+    let stored: Message = serde_json::from_str(incident.message.as_deref().unwrap()).unwrap();
+    let edited = with_context(stored, &context, incident.opened_at);
+    let write = EnrichmentWrite {
+        incident_id: incident.id.clone(),
+        channel: incident.channel.clone(),
+        context: serde_json::to_string(&context).unwrap(),
+        expected_message: incident.message.clone(),
+        edit: Some(serde_json::to_string(&edited).unwrap()),
+        note: Some(
+            serde_json::to_string(&Note { text: "14:02 context added".into(), thread: incident.title }).unwrap(),
+        ),
+        at: chrono::Utc::now(),
+    };
+    assert_eq!(h.app.store.finish_enrichment(&write).await.unwrap(), Finished::Written);
+    h.deliver().await;
+
+    let edit = h
+        .fake
+        .requests()
+        .into_iter()
+        .find(|request| request.method == "PATCH" && request.path == format!("/channels/{TEAM}/messages/{}", posted.id))
+        .expect("the edit");
+    let files = edit.files();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0].filename, "chart.png");
+    assert!(files[0].size > 10_000, "a real PNG, not a placeholder: {} bytes", files[0].size);
+    let message = h.only_message(TEAM);
+    assert_eq!(message.embeds[0]["image"]["url"], "attachment://chart.png");
+    let description = message.embeds[0]["description"].as_str().unwrap();
+    assert!(description.contains("37 errors in 15 min · 41% of 90 invocations"), "{description}");
+    assert!(!description.contains("Gathering context"), "{description}");
+    assert_eq!(edit.json().unwrap()["allowed_mentions"]["parse"], serde_json::json!([]), "edits ping nobody");
+    assert_eq!(h.fake.thread_messages(posted.id)[0].content, "14:02 context added");
 }

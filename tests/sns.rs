@@ -166,6 +166,7 @@ fn replay_skips_a_handshake_and_reads_one_transition_through_sns_and_eventbridge
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("OPSPOD_CONFIG")
         .env("OPSPOD_LOG", "warn")
+        .env("OPSPOD_AWS__ENABLED", "false")
         .output()
         .expect("run opspod replay");
 

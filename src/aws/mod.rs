@@ -12,7 +12,7 @@ pub mod metrics;
 use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 
 use crate::config::{Account, Aws};
 
@@ -68,6 +68,16 @@ impl AwsAccess {
             health.push((scope(account, HEALTH_REGION), in_region(&credentials, HEALTH_REGION)));
         }
         AwsAccess { scopes, health }
+    }
+
+    /// Whether the credential chain yields credentials within a few seconds, so commands that exit soon can
+    /// skip context instead of waiting for every call to fail.
+    pub async fn credentials_available(&self) -> bool {
+        let Some(provider) = self.scopes.first().and_then(|(_, config)| config.credentials_provider()) else {
+            return false;
+        };
+        let probe = tokio::time::timeout(std::time::Duration::from_secs(5), provider.provide_credentials());
+        matches!(probe.await, Ok(Ok(_)))
     }
 
     /// Every account and region, with its SDK configuration.

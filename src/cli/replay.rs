@@ -59,8 +59,15 @@ async fn settle_context(loaded: &Loaded, app: &App, out: &mut impl Write, format
     if app.store.unfinished_enrichments(since).await? == 0 {
         return Ok(());
     }
-    let enricher = app.enricher(&loaded.config, AwsAccess::from_config(&aws).await);
-    enricher.settle(Duration::from_secs(aws.enrich_seconds + 5)).await;
+    let access = AwsAccess::from_config(&aws).await;
+    let credentials = access.credentials_available().await;
+    let enricher = app.enricher(&loaded.config, access);
+    if credentials {
+        enricher.settle(Duration::from_secs(aws.enrich_seconds + 5)).await;
+    } else {
+        eprintln!("No AWS credentials found: alerts go without their context ([aws] enabled = false skips this).");
+        enricher.finish_without_aws("no AWS credentials found").await?;
+    }
     for incident in app.store.enriched_incidents().await? {
         let Some(message) = incident.message.as_deref().and_then(|json| serde_json::from_str::<Message>(json).ok())
         else {

@@ -40,6 +40,14 @@ pub async fn run(arg: &ConfigArg) -> anyhow::Result<ExitCode> {
 
     let aws = loaded.config.aws_settings();
     let access = if aws.enabled { Some(AwsAccess::from_config(&aws).await) } else { None };
+    if let Some(access) = &access
+        && !access.credentials_available().await
+    {
+        tracing::warn!(
+            "No AWS credentials found yet: pollers and context will fail until the credential chain provides \
+             some. Set [aws] enabled = false to run without AWS."
+        );
+    }
     let enriching = access.clone().map(|access| {
         let enricher = app.enricher(&loaded.config, access);
         let wake = app.pipeline.enrichment_ready();

@@ -281,8 +281,10 @@ impl Group<'_> {
                 let reader = reader.clone();
                 let counts = self.enricher.counts.clone();
                 async move {
-                    counts.lambda.fetch_add(2, Ordering::Relaxed);
                     let facts = reader.facts(&function, at).await;
+                    // GetFunction, and ListVersionsByFunction (one page, nearly always) when the function exists.
+                    let calls = if matches!(facts, Ok(Some(_))) { 2 } else { 1 };
+                    counts.lambda.fetch_add(calls, Ordering::Relaxed);
                     (function, facts)
                 }
             })

@@ -95,6 +95,24 @@ impl Enricher {
         }
     }
 
+    /// Finishes every pending request without asking AWS, saying why: for commands that found no credentials.
+    pub async fn finish_without_aws(&self, why: &str) -> Result<usize, StoreError> {
+        let context = Context { unavailable: vec![format!("AWS context ({why})")], ..Context::default() };
+        let mut finished = 0;
+        loop {
+            let pending = self.store.pending_enrichments(Utc::now() - FRESHNESS, BURST).await?;
+            if pending.is_empty() {
+                break;
+            }
+            for request in &pending {
+                self.write(request, &context).await?;
+                finished += 1;
+            }
+        }
+        self.outbox_ready.notify_one();
+        Ok(finished)
+    }
+
     /// Enriches one burst of pending incidents; returns how many were finished.
     pub async fn work_once(&self) -> Result<usize, StoreError> {
         let pending = self.store.pending_enrichments(Utc::now() - FRESHNESS, BURST).await?;
