@@ -280,8 +280,48 @@ fn alarm_links(alarm: &AlarmChange) -> Vec<Link> {
             label: "Logs".into(),
             url: format!("{console}/cloudwatch/home?region={region}#logsV2:log-groups/log-group/$252Faws$252Flambda$252F{function}"),
         });
+        let group = format!("/aws/lambda/{}", alarm.resource.name);
+        links.push(Link {
+            label: "Logs Insights: errors".into(),
+            url: logs_insights(region, &group, alarm.state.timestamp),
+        });
     }
     links
+}
+
+/// The query the Logs Insights link opens with: the function's errors, timeouts and crashes, newest first.
+/// Short, because Discord refuses link buttons over 512 characters.
+const ERRORS_QUERY: &str =
+    "fields @timestamp, @message | filter @message like /(?i)(error|timed out|exited)/ | sort @timestamp desc";
+
+/// A Logs Insights link for `group` over the half hour before `at` and ten minutes after, query filled in.
+///
+/// The console keeps its state after `#logsV2:logs-insights?queryDetail=` in JSURL (`~` between items, `'` before
+/// strings, `*XX` for other characters), with `?` and `=` written `$3F` and `$3D`.
+fn logs_insights(region: &str, group: &str, at: DateTime<Utc>) -> String {
+    let time = |t: DateTime<Utc>| jsurl(&t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    let start = time(at - chrono::Duration::minutes(30));
+    let end = time(at + chrono::Duration::minutes(10));
+    format!(
+        "https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#logsV2:logs-insights$3FqueryDetail$3D\
+         ~(end~'{end}~start~'{start}~timeType~'ABSOLUTE~tz~'UTC~editorString~'{}~source~(~'{}))",
+        jsurl(ERRORS_QUERY),
+        jsurl(group)
+    )
+}
+
+/// A string as JSURL writes it: letters, digits, `-`, `_` and `.` as they are, other ASCII as `*XX`, and the
+/// rest as `**XXXX`.
+fn jsurl(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for c in text.chars() {
+        match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '-' | '_' | '.' => out.push(c),
+            c if c.is_ascii() => out.push_str(&format!("*{:02x}", c as u32)),
+            c => out.push_str(&format!("**{:04x}", c as u32)),
+        }
+    }
+    out
 }
 
 /// `37`, `0.5`, `1234.57`: numbers as people write them.
@@ -316,6 +356,18 @@ pub fn duration(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_logs_insights_link_opens_the_functions_group_at_the_alarm_with_the_query_filled_in() {
+        let at: DateTime<Utc> = "2026-11-20T14:02:11Z".parse().unwrap();
+        let url = logs_insights("us-east-1", "/aws/lambda/checkout-api", at);
+        assert!(url.starts_with("https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:logs-insights$3FqueryDetail$3D~(end~'2026-11-20T14*3a12*3a11.000Z~start~'2026-11-20T13*3a32*3a11.000Z~"), "{url}");
+        assert!(url.ends_with("~source~(~'*2faws*2flambda*2fcheckout-api))"), "{url}");
+        assert!(url.contains("editorString~'fields*20*40timestamp*2c*20*40message*20*7c*20filter"), "{url}");
+        assert!(!url.contains(' '), "{url}");
+        let long_name = logs_insights("ap-southeast-2", &format!("/aws/lambda/{}", "f".repeat(64)), at);
+        assert!(long_name.len() <= 512, "Discord's link limit, even for a 64-character name: {}", long_name.len());
+    }
 
     #[test]
     fn numbers_drop_needless_decimals() {
