@@ -218,7 +218,7 @@ async fn a_polled_alarm_is_posted_then_edited_with_counts_errors_deploy_owner_an
         "p95 1.8 s",
         "31× `ValueError: invalid literal for int() with base <n>: '…'` at orders/parse.py:88 in parse_order",
         "Last deploy: v1 at",
-        "Owner @payments",
+        "Owner @payments · interactive",
         "⚠ AWS Health: AWS Health · LAMBDA · issue · us-east-1",
         "[chart.png:",
     ] {

@@ -152,7 +152,11 @@ impl RenderContext {
     fn ownership_line(&self, event: &Event, alarm_name: Option<&str>) -> String {
         let resource = event.resource();
         let owner = match self.directory.owner_of(resource) {
-            Some(owner) => format!("Owner {}", owner.mention.clone().unwrap_or_else(|| owner.team.clone())),
+            Some(owner) => {
+                let who = owner.mention.clone().unwrap_or_else(|| owner.team.clone());
+                // People wait on interactive functions, so their errors and cold starts matter more.
+                if owner.interactive { format!("Owner {who} · interactive") } else { format!("Owner {who}") }
+            }
             None => format!("No owner for {} in config", resource.name),
         };
         match self.directory.runbook_for(resource, alarm_name) {
