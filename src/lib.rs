@@ -11,6 +11,7 @@ pub mod config;
 pub mod delivery;
 pub mod domain;
 pub mod enrich;
+pub mod insight;
 pub mod interventions;
 pub mod parse;
 pub mod pipeline;

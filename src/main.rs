@@ -15,6 +15,7 @@ async fn main() -> ExitCode {
         Command::Demo => cli::demo::demo().await,
         Command::CheckConfig(args) => Ok(cli::check::check_config(args).await),
         Command::Migrate(args) => cli::check::migrate(args).await,
+        Command::Ask(args) => cli::ask::ask(args).await,
     };
     result.unwrap_or_else(|error| {
         eprintln!("error: {error:#}");

@@ -14,6 +14,8 @@ pub struct Since(Duration);
 
 impl Since {
     pub const MAX: Duration = Duration::from_secs(30 * 86_400);
+    /// What a command looks back over when not told: a day covers a deploy and a night's traffic.
+    pub const DEFAULT: Since = Since(Duration::from_secs(86_400));
 
     pub fn parse(raw: &str) -> Result<Self, ArgError> {
         let accepted = || ArgError(format!("`since` must be like 15m, 24h or 7d, at most 30d; got `{raw}`"));
@@ -42,8 +44,9 @@ impl Since {
 impl fmt::Display for Since {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let seconds = self.0.as_secs();
+        // "24h" is how people say a day, and how they type it; from two days on, days read better.
         match seconds {
-            s if s % 86_400 == 0 => write!(f, "{}d", s / 86_400),
+            s if s % 86_400 == 0 && s >= 2 * 86_400 => write!(f, "{}d", s / 86_400),
             s if s % 3_600 == 0 => write!(f, "{}h", s / 3_600),
             s => write!(f, "{}m", s / 60),
         }
@@ -95,6 +98,13 @@ mod tests {
         assert_eq!(Since::parse("15m").unwrap().duration(), Duration::from_secs(900));
         assert_eq!(Since::parse("6h").unwrap().to_string(), "6h");
         assert_eq!(Since::parse("30d").unwrap().to_string(), "30d");
+        assert_eq!(Since::parse("48h").unwrap().to_string(), "2d");
+    }
+
+    #[test]
+    fn a_day_reads_as_24h() {
+        assert_eq!(Since::parse("1d").unwrap().to_string(), "24h");
+        assert_eq!(Since::DEFAULT, Since::parse("24h").unwrap());
     }
 
     #[test]

@@ -1,19 +1,38 @@
 //! `/help`: what opspod can do in this server, and what is not built yet.
 
-/// One line per command: name and what it does.
-pub const COMMANDS: [(&str, &str); 2] = [
-    ("/incident [id] [function]", "the open incidents (of one function), or one incident with its timeline"),
-    ("/help", "this list"),
+/// One line per command: its usage, what it does, and an example to copy.
+pub const COMMANDS: [(&str, &str, &str); 5] = [
+    (
+        "/errors [function] [since]",
+        "which functions fail, how often, and their top error signatures",
+        "/errors checkout-api since:24h",
+    ),
+    (
+        "/coldstarts [function] [since]",
+        "cold starts and init times, functions users wait on first",
+        "/coldstarts since:7d",
+    ),
+    (
+        "/bugreport function [since]",
+        "a ready-to-paste bug report for the function's top error, down to the failing line",
+        "/bugreport checkout-api",
+    ),
+    (
+        "/incident [id] [function]",
+        "the open incidents (of one function), or one incident with its timeline",
+        "/incident inc-3f9a1c07d2",
+    ),
+    ("/help", "this list", "/help"),
 ];
 
 /// Commands the product will have that are not built yet, said plainly.
-pub const COMING: [&str; 7] = ["/errors", "/coldstarts", "/cost", "/bugreport", "/alarms", "/health", "/digest"];
+pub const COMING: [&str; 4] = ["/cost", "/alarms", "/health", "/digest"];
 
 pub fn render() -> String {
     let mut text = String::from("**opspod** posts AWS alarms and Health events here, one message per incident.\n");
     text.push_str("Buttons on an incident: **Ack**, **Silence for…**, **Resolve**.\n\n");
-    for (name, what) in COMMANDS {
-        text.push_str(&format!("`{name}` — {what}\n"));
+    for (name, what, example) in COMMANDS {
+        text.push_str(&format!("`{name}` — {what} · e.g. `{example}`\n"));
     }
     text.push_str(&format!("\nNot built yet: {}.", COMING.map(|c| format!("`{c}`")).join(", ")));
     text
@@ -21,10 +40,21 @@ pub fn render() -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
-    fn help_lists_the_commands_and_says_what_is_not_built_yet() {
-        let text = super::render();
-        assert!(text.contains("`/incident [id] [function]`"));
-        assert!(text.contains("Not built yet: `/errors`"));
+    fn help_lists_the_commands_with_examples_and_says_what_is_not_built_yet() {
+        let text = render();
+        assert!(text.contains("`/errors [function] [since]` — "), "{text}");
+        assert!(text.contains("e.g. `/bugreport checkout-api`"), "{text}");
+        assert!(text.contains("`/incident [id] [function]`"), "{text}");
+        assert!(text.ends_with("Not built yet: `/cost`, `/alarms`, `/health`, `/digest`."), "{text}");
+    }
+
+    #[test]
+    fn every_example_in_help_is_a_command_opspod_reads() {
+        for (_, _, example) in COMMANDS {
+            assert!(crate::ask::parse(example).is_ok(), "{example}: {:?}", crate::ask::parse(example));
+        }
     }
 }

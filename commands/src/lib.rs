@@ -2,8 +2,14 @@
 //! Discord (through poise) and the terminal.
 //!
 //! This crate knows nothing of serenity, the AWS SDK or sqlx: the caller fetches the data, and each command
-//! validates its arguments and renders the answer. The argument types every command shares live in [`args`].
+//! validates its arguments and renders the answer. The argument types every command shares live in [`args`];
+//! [`ask`] reads a typed command line into the command it asks for.
 
 pub mod args;
+pub mod ask;
+pub mod bugreport;
+pub mod coldstarts;
+pub mod errors;
 pub mod help;
 pub mod incident;
+mod text;

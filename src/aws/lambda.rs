@@ -42,7 +42,7 @@ impl FunctionReader {
             runtime: configuration.runtime().map(|runtime| runtime.as_str().to_owned()),
             memory_mb: configuration.memory_size().and_then(|mb| u32::try_from(mb).ok()),
             architecture: configuration.architectures().first().map(|arch| arch.as_str().to_owned()),
-            deploy: Some(choose_deploy(published, latest, before)),
+            deploy: choose_deploy(published, latest, before),
         }))
     }
 
@@ -89,17 +89,18 @@ impl FunctionReader {
     }
 }
 
-/// `$LATEST` when its code is newer than every published version before the alarm (a direct deploy), else the
-/// published version.
-fn choose_deploy(published: Option<Deploy>, latest: Deploy, before: DateTime<Utc>) -> Deploy {
+/// `$LATEST` when its code is newer than every published version before `before` (a direct deploy), else the
+/// published version; nothing when all the code there is now was deployed after `before`.
+fn choose_deploy(published: Option<Deploy>, latest: Deploy, before: DateTime<Utc>) -> Option<Deploy> {
+    let latest_in_effect = latest.deployed_at.is_none_or(|at| at <= before);
     match published {
         Some(published) => {
             let same_code = published.code_sha256.is_some() && published.code_sha256 == latest.code_sha256;
             let latest_newer =
-                latest.deployed_at.is_some_and(|at| at <= before && published.deployed_at.is_some_and(|p| at > p));
-            if latest_newer && !same_code { latest } else { published }
+                latest_in_effect && latest.deployed_at.is_some_and(|at| published.deployed_at.is_some_and(|p| at > p));
+            Some(if latest_newer && !same_code { latest } else { published })
         }
-        None => latest,
+        None => latest_in_effect.then_some(latest),
     }
 }
 
@@ -128,8 +129,10 @@ mod tests {
         let published = Deploy { version: "41".into(), deployed_at: at(10), code_sha256: Some("old".into()) };
         let latest = Deploy { version: "$LATEST".into(), deployed_at: at(50), code_sha256: Some("new".into()) };
         let before = "2024-05-01T10:00:00Z".parse().unwrap();
-        assert_eq!(choose_deploy(Some(published.clone()), latest.clone(), before).version, "$LATEST");
-        let same = Deploy { code_sha256: Some("old".into()), ..latest };
-        assert_eq!(choose_deploy(Some(published), same, before).version, "41");
+        assert_eq!(choose_deploy(Some(published.clone()), latest.clone(), before).unwrap().version, "$LATEST");
+        let same = Deploy { code_sha256: Some("old".into()), ..latest.clone() };
+        assert_eq!(choose_deploy(Some(published), same, before).unwrap().version, "41");
+        let early = "2024-05-01T09:30:00Z".parse().unwrap();
+        assert_eq!(choose_deploy(None, latest, early), None, "code deployed after the error did not cause it");
     }
 }

@@ -293,6 +293,22 @@ fn alarm_links(alarm: &AlarmChange) -> Vec<Link> {
     links
 }
 
+/// Links for a function: its console page, its log group, and Logs Insights on its errors around `at`.
+pub fn function_links(region: &str, function: &str, at: DateTime<Utc>) -> Vec<(String, String)> {
+    let console = format!("https://{region}.console.aws.amazon.com");
+    let encoded = utf8_percent_encode(function, URL_PART).to_string();
+    vec![
+        ("Function".into(), format!("{console}/lambda/home?region={region}#/functions/{encoded}")),
+        (
+            "Log group".into(),
+            format!(
+                "{console}/cloudwatch/home?region={region}#logsV2:log-groups/log-group/$252Faws$252Flambda$252F{encoded}"
+            ),
+        ),
+        ("Logs Insights: errors".into(), logs_insights(region, &format!("/aws/lambda/{function}"), at)),
+    ]
+}
+
 /// The query the Logs Insights link opens with: the function's errors, timeouts and crashes, newest first.
 /// Short, because Discord refuses link buttons over 512 characters.
 const ERRORS_QUERY: &str =

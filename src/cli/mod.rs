@@ -1,5 +1,6 @@
 //! The command line: a contract that users script against.
 
+pub mod ask;
 pub mod check;
 pub mod demo;
 pub mod replay;
@@ -28,6 +29,20 @@ pub enum Command {
     CheckConfig(CheckArgs),
     /// Apply database migrations and exit.
     Migrate(MigrateArgs),
+    /// Ask what the bot would answer in chat: `opspod ask "/errors checkout-api since:24h"`.
+    Ask(AskArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AskArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// `text` is what the bot would post; `json` is the command's data, for scripts.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// The command as typed in chat, quoted or not: `/errors checkout-api since:24h`.
+    #[arg(required = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -28,6 +28,8 @@ pub struct BotState {
     pub responders: Vec<(u64, String)>,
     pub global_commands: bool,
     pub functions: FunctionCache,
+    /// What `/errors`, `/coldstarts` and `/bugreport` read AWS through.
+    pub insights: crate::insight::Insights,
 }
 
 /// Function names for autocomplete, read from the store at most once a minute so typing stays fast.

@@ -2,14 +2,14 @@
 
 use std::sync::Arc;
 
-use opspod_commands::args::FunctionName;
-use opspod_commands::{help, incident};
+use opspod_commands::args::{FunctionName, Since};
+use opspod_commands::{bugreport as draft, help, incident};
 
 use super::bot::{BotState, Context};
 use crate::store::IncidentView;
 
 pub fn all() -> Vec<poise::Command<Arc<BotState>, anyhow::Error>> {
-    vec![help(), incident()]
+    vec![help(), incident(), errors(), coldstarts(), bugreport()]
 }
 
 /// A mistake in what the user typed; shown to them as it is.
@@ -66,6 +66,73 @@ async fn incident(
         .collect();
     ctx.say(incident::render_one(&shown(&view), &timeline)).await?;
     Ok(())
+}
+
+/// Errors per function: invocations, error rate, throttles, timeouts, OOM kills and the top signatures.
+#[poise::command(slash_command)]
+async fn errors(
+    ctx: Context<'_>,
+    #[description = "One Lambda function; all of them when left out"]
+    #[autocomplete = "autocomplete_function"]
+    function: Option<String>,
+    #[description = "How far back: 15m, 6h, 7d (at most 30d); 24h when left out"] since: Option<String>,
+) -> anyhow::Result<()> {
+    let (function, since) = arguments(function, since)?;
+    ctx.defer().await?;
+    let answer = ctx.data().insights.errors(function.as_ref(), since).await.map_err(|e| UserError(e.to_string()))?;
+    ctx.say(answer.render_text()).await?;
+    Ok(())
+}
+
+/// Cold starts per function from Lambda's REPORT lines, interactive functions first.
+#[poise::command(slash_command)]
+async fn coldstarts(
+    ctx: Context<'_>,
+    #[description = "One Lambda function; all of them when left out"]
+    #[autocomplete = "autocomplete_function"]
+    function: Option<String>,
+    #[description = "How far back: 15m, 6h, 7d (at most 30d); 24h when left out"] since: Option<String>,
+) -> anyhow::Result<()> {
+    let (function, since) = arguments(function, since)?;
+    ctx.defer().await?;
+    let answer =
+        ctx.data().insights.coldstarts(function.as_ref(), since).await.map_err(|e| UserError(e.to_string()))?;
+    ctx.say(answer.render_text()).await?;
+    Ok(())
+}
+
+/// A draft bug report for the function's top error, as a Markdown file with a preview.
+#[poise::command(slash_command)]
+async fn bugreport(
+    ctx: Context<'_>,
+    #[description = "The Lambda function"]
+    #[autocomplete = "autocomplete_function"]
+    function: String,
+    #[description = "How far back: 15m, 6h, 7d (at most 30d); 24h when left out"] since: Option<String>,
+) -> anyhow::Result<()> {
+    let (function, since) = arguments(Some(function), since)?;
+    let function = function.expect("given");
+    ctx.defer().await?;
+    let input = ctx.data().insights.bugreport(&function, since).await.map_err(|e| UserError(e.to_string()))?;
+    let Some(input) = input else {
+        ctx.say(crate::insight::no_errors(&function, since)).await?;
+        return Ok(());
+    };
+    let report = draft::draft(&input);
+    let file = poise::serenity_prelude::CreateAttachment::bytes(
+        report.markdown.into_bytes(),
+        format!("bugreport-{}.md", function.as_str()),
+    );
+    let none = poise::serenity_prelude::CreateAllowedMentions::new().everyone(false).empty_roles().empty_users();
+    ctx.send(poise::CreateReply::default().content(report.preview).attachment(file).allowed_mentions(none)).await?;
+    Ok(())
+}
+
+/// Validates the shared arguments; `since` defaults to 24 hours.
+fn arguments(function: Option<String>, since: Option<String>) -> Result<(Option<FunctionName>, Since), UserError> {
+    let function = function.map(|raw| FunctionName::parse(&raw)).transpose().map_err(|error| UserError(error.0))?;
+    let since = Since::parse(since.as_deref().unwrap_or("24h")).map_err(|error| UserError(error.0))?;
+    Ok((function, since))
 }
 
 async fn autocomplete_function(ctx: Context<'_>, partial: &str) -> Vec<String> {

@@ -71,6 +71,7 @@ pub fn start(
         responders,
         global_commands: discord.global_commands,
         functions: Default::default(),
+        insights: crate::insight::Insights::lazy(config, app.store.clone()),
     });
     let http = http(token, discord);
     let bot = tokio::spawn(async move {

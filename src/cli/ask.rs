@@ -1,0 +1,101 @@
+//! `opspod ask "/errors checkout-api since:24h"`: exactly what the bot would answer in chat, on the terminal;
+//! `--format json` prints the command's data for scripts.
+
+use std::process::ExitCode;
+
+use opspod_commands::ask::{self, Ask};
+
+use super::{AskArgs, Format, check};
+use crate::app::App;
+use crate::aws::AwsAccess;
+use crate::insight::{InsightError, Insights};
+
+/// A mistake in the command line, as for a bad CLI argument.
+const USAGE: u8 = 2;
+
+pub async fn ask(args: &AskArgs) -> anyhow::Result<ExitCode> {
+    let Ok(loaded) = check::load(&args.config) else { return Ok(ExitCode::FAILURE) };
+    let line = args.command.join(" ");
+    let question = match ask::parse(&line) {
+        Ok(question) => question,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Ok(ExitCode::from(USAGE));
+        }
+    };
+    let app = App::open(&loaded, None).await?;
+    let aws = loaded.config.aws_settings();
+    let access = if aws.enabled { Some(AwsAccess::from_config(&aws).await) } else { None };
+    let insights = Insights::new(access, loaded.config.directory(), Some(app.store.clone()));
+    let answer = answer(&insights, &app, question, args.format).await;
+    app.store.close().await;
+    match answer {
+        Ok(text) => {
+            println!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// The answer as text or JSON.
+async fn answer(insights: &Insights, app: &App, question: Ask, format: Format) -> Result<String, InsightError> {
+    let json = format == Format::Json;
+    Ok(match question {
+        Ask::Errors { function, since } => {
+            let answer = insights.errors(function.as_ref(), since).await?;
+            if json { answer.json().to_string() } else { answer.render_text() }
+        }
+        Ask::ColdStarts { function, since } => {
+            let answer = insights.coldstarts(function.as_ref(), since).await?;
+            if json { answer.json().to_string() } else { answer.render_text() }
+        }
+        Ask::BugReport { function, since } => match insights.bugreport(&function, since).await? {
+            Some(input) => {
+                let report = opspod_commands::bugreport::draft(&input);
+                if json { opspod_commands::bugreport::json(&input, &report).to_string() } else { report.markdown }
+            }
+            None => crate::insight::no_errors(&function, since),
+        },
+        Ask::Incident { id } => incident(app, id.as_deref()).await,
+        Ask::Help => opspod_commands::help::render(),
+    })
+}
+
+async fn incident(app: &App, id: Option<&str>) -> String {
+    use opspod_commands::incident::{Entry, Incident, render_one, render_open};
+    let shown = |view: &crate::store::IncidentView| Incident {
+        id: view.id.clone(),
+        title: view.title.clone(),
+        status: view.status.as_str().to_owned(),
+        channel: view.channel.clone(),
+        opened: view.opened_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+    };
+    let Some(id) = id else {
+        let open = app.store.open_incident_views(200).await.unwrap_or_default();
+        return render_open(&open.iter().map(shown).collect::<Vec<_>>());
+    };
+    match app.store.incident(id).await {
+        Ok(Some(view)) => {
+            let timeline: Vec<Entry> = app
+                .store
+                .timeline(id)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|row| Entry {
+                    at: row.at.format("%H:%M").to_string(),
+                    kind: row.kind,
+                    actor: row.actor,
+                    via: row.via,
+                    note: row.note,
+                })
+                .collect();
+            render_one(&shown(&view), &timeline)
+        }
+        _ => format!("There is no incident {id}."),
+    }
+}

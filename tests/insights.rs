@@ -1,0 +1,283 @@
+//! `/errors`, `/coldstarts` and `/bugreport` through `opspod ask`, against a day of logs and metrics seeded in
+//! moto for one function per runtime. Every number is checked against a ground truth the test computes from
+//! the scenario it generated, not by parsing what it wrote.
+
+mod support;
+
+use std::process::{Command, Output};
+
+use aws_sdk_cloudwatch::types::StandardUnit;
+use aws_sdk_lambda::types::Runtime;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::Value;
+use support::cbor_front::CloudWatchFront;
+use support::lambda_world::World;
+use support::run::unique;
+
+/// Invocations per function in the day.
+const INVOCATIONS: usize = 60;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Outcome {
+    Ok,
+    Error,
+    Timeout,
+    OutOfMemory,
+}
+
+/// The scenario: what invocation `i` does, the same for every function.
+fn outcome(i: usize) -> Outcome {
+    match i % 12 {
+        7 | 8 => Outcome::Error,
+        9 => Outcome::Timeout,
+        10 => Outcome::OutOfMemory,
+        _ => Outcome::Ok,
+    }
+}
+
+/// Every sixth invocation starts cold, with an init that grows so percentiles are distinct.
+fn init_ms(i: usize) -> Option<f64> {
+    i.is_multiple_of(6).then_some(300.0 + 7.0 * i as f64)
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Lang {
+    Python,
+    Node,
+    Java,
+    Go,
+    DotNet,
+    Ruby,
+}
+
+impl Lang {
+    fn runtime(self) -> Runtime {
+        match self {
+            Lang::Python => Runtime::Python312,
+            Lang::Node => Runtime::Nodejs20x,
+            Lang::Java => Runtime::Java21,
+            Lang::Go => Runtime::Providedal2023,
+            Lang::DotNet => Runtime::Dotnet8,
+            Lang::Ruby => Runtime::Ruby33,
+        }
+    }
+
+    /// The error type `/errors` must report, and the in-app file:line it must point at.
+    fn expected(self) -> (&'static str, &'static str) {
+        match self {
+            Lang::Python => ("ValueError", "orders/parse.py:88"),
+            Lang::Node => ("TypeError", "src/search.js:42"),
+            Lang::Java => ("java.lang.IllegalStateException", "Invoice.java:57"),
+            Lang::Go => ("runtime error", "main.go:31"),
+            Lang::DotNet => ("System.InvalidOperationException", "Function.cs:44"),
+            Lang::Ruby => ("NoMethodError", "lambda_function.rb:12"),
+        }
+    }
+
+    /// The error as each runtime writes it to CloudWatch Logs.
+    fn error(self, at: DateTime<Utc>, request: &str, n: usize) -> String {
+        let ts = at.format("%Y-%m-%dT%H:%M:%S%.3fZ");
+        match self {
+            Lang::Python => format!(
+                "[ERROR] ValueError: invalid literal for int() with base 10: 'x{n}'\nTraceback (most recent call last):\n  \
+                 File \"/var/task/orders/handler.py\", line 12, in handler\n    return parse_order(event)\n  \
+                 File \"/var/task/orders/parse.py\", line 88, in parse_order\n    qty = int(raw)\n"
+            ),
+            Lang::Node => format!(
+                "{ts}\t{request}\tERROR\tInvoke Error \t{{\"errorType\":\"TypeError\",\"errorMessage\":\"Cannot read properties of undefined (reading 'id{n}')\",\"stack\":[\"TypeError: Cannot read properties of undefined (reading 'id{n}')\",\"    at lookup (/var/task/src/search.js:42:17)\",\"    at Runtime.handleOnceNonStreaming (file:///var/runtime/index.mjs:1173:29)\"]}}"
+            ),
+            Lang::Java => format!(
+                "{{\"errorMessage\":\"invoice {n} has no lines\",\"errorType\":\"java.lang.IllegalStateException\",\"stackTrace\":[\"com.acme.billing.Invoice.total(Invoice.java:57)\",\"com.acme.billing.Handler.handleRequest(Handler.java:21)\",\"java.base/jdk.internal.reflect.DirectMethodHandleAccessor.invoke(Unknown Source)\"]}}"
+            ),
+            Lang::Go => format!(
+                "panic: runtime error: index out of range [{n}] with length 0\n\ngoroutine 1 [running]:\nmain.handler(...)\n\t/var/task/main.go:31 +0x1d\ngithub.com/aws/aws-lambda-go/lambda.(*Function).Invoke(...)\n\t/root/go/pkg/mod/github.com/aws/aws-lambda-go@v1.47.0/lambda/function.go:64 +0x2a"
+            ),
+            Lang::DotNet => format!(
+                "{ts}\t{request}\tfail\tSystem.InvalidOperationException: Sequence contains no elements\n   at System.Linq.ThrowHelper.ThrowNoElementsException()\n   at Acme.Orders.Function.FunctionHandler(Input input, ILambdaContext ctx) in /src/Orders/Function.cs:line 44"
+            ),
+            Lang::Ruby => format!(
+                "{{\"errorMessage\":\"undefined method `id' for nil:NilClass (item {n})\",\"errorType\":\"Function<NoMethodError>\",\"stackTrace\":[\"/var/task/lambda_function.rb:12:in `lambda_handler'\",\"/var/runtime/lib/runtime.rb:67:in `run_user_code'\"]}}"
+            ),
+        }
+    }
+}
+
+const LANGS: [Lang; 6] = [Lang::Python, Lang::Node, Lang::Java, Lang::Go, Lang::DotNet, Lang::Ruby];
+
+/// The log lines of invocation `i` at `at`, as Lambda writes them.
+fn invocation_lines(lang: Lang, i: usize, at: DateTime<Utc>) -> Vec<(DateTime<Utc>, String)> {
+    let request = format!("8f5c2a1e-0000-4000-8000-{i:012}");
+    let ms = |n: i64| at + Duration::milliseconds(n);
+    let mut lines = vec![(at, format!("START RequestId: {request} Version: 1"))];
+    match outcome(i) {
+        Outcome::Ok => {}
+        Outcome::Error => lines.push((ms(5), lang.error(ms(5), &request, i))),
+        Outcome::Timeout => lines.push((
+            ms(3000),
+            format!("{} {request} Task timed out after 3.00 seconds", ms(3000).format("%Y-%m-%dT%H:%M:%S%.3fZ")),
+        )),
+        Outcome::OutOfMemory => lines.push((
+            ms(900),
+            format!("RequestId: {request} Error: Runtime exited with error: signal: killed\nRuntime.ExitError"),
+        )),
+    }
+    lines.push((ms(3001), format!("END RequestId: {request}")));
+    let init = init_ms(i).map(|init| format!("\tInit Duration: {init:.2} ms")).unwrap_or_default();
+    lines.push((
+        ms(3002),
+        format!(
+            "REPORT RequestId: {request}\tDuration: 120.00 ms\tBilled Duration: 121 ms\tMemory Size: 512 MB\tMax Memory Used: 90 MB{init}"
+        ),
+    ));
+    lines
+}
+
+/// When invocation `i` ran: spread over the last 23 hours.
+fn when(now: DateTime<Utc>, i: usize) -> DateTime<Utc> {
+    now - Duration::hours(23) + Duration::minutes(i as i64 * 22)
+}
+
+struct Seeded {
+    functions: Vec<(Lang, String)>,
+    throttled: String,
+    dir: tempfile::TempDir,
+    front: CloudWatchFront,
+}
+
+async fn seed() -> Seeded {
+    let front = CloudWatchFront::start(&support::aws_endpoint()).await;
+    let world = World::connect(&front.url()).await;
+    let prefix = unique("ins");
+    let now = Utc::now();
+    let mut functions = Vec::new();
+    for lang in LANGS {
+        let name = format!("{lang:?}-api-{prefix}").to_lowercase();
+        world.function(&name, lang.runtime()).await;
+        let lines: Vec<(DateTime<Utc>, String)> =
+            (0..INVOCATIONS).flat_map(|i| invocation_lines(lang, i, when(now, i))).collect();
+        world.log(&name, &lines).await;
+        let invoked: Vec<(DateTime<Utc>, Vec<f64>)> = (0..INVOCATIONS).map(|i| (when(now, i), vec![1.0])).collect();
+        world.metric(&name, "Invocations", StandardUnit::Count, &invoked).await;
+        let failed: Vec<(DateTime<Utc>, Vec<f64>)> =
+            (0..INVOCATIONS).filter(|i| outcome(*i) != Outcome::Ok).map(|i| (when(now, i), vec![1.0])).collect();
+        world.metric(&name, "Errors", StandardUnit::Count, &failed).await;
+        functions.push((lang, name));
+    }
+    let throttled = functions[0].1.clone();
+    let throttles = [(now - Duration::hours(2), vec![2.0]), (now - Duration::hours(1), vec![1.0])];
+    world.metric(&throttled, "Throttles", StandardUnit::Count, &throttles).await;
+    Seeded { functions, throttled, dir: tempfile::tempdir().unwrap(), front }
+}
+
+impl Seeded {
+    fn ask(&self, line: &str) -> Output {
+        let config = self.dir.path().join("opspod.toml");
+        let database = format!("sqlite://{}?mode=rwc", self.dir.path().join("opspod.db").display());
+        let first = self.functions.first().map_or("none", |(_, name)| name.as_str());
+        std::fs::write(
+            &config,
+            format!(
+                "[store]\ndatabase = \"{database}\"\n[channels.team]\n[channels.oncall]\n[[owners]]\nteam = \"web\"\n\
+                 resources = [\"{first}\"]\ninteractive = true\n[aws]\nregions = [\"us-east-1\"]\n"
+            ),
+        )
+        .unwrap();
+        Command::new(env!("CARGO_BIN_EXE_opspod"))
+            .args(["ask", "--config", config.to_str().unwrap(), "--format", "json", line])
+            .env("AWS_ENDPOINT_URL", support::aws_endpoint())
+            .env("AWS_ENDPOINT_URL_CLOUDWATCH", self.front.url())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("OPSPOD_LOG", "warn")
+            .output()
+            .expect("run opspod ask")
+    }
+
+    fn ask_json(&self, line: &str) -> Value {
+        let output = self.ask(line);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{line}: {stderr}");
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{line}: {error}: {stderr}"))
+    }
+}
+
+/// Nearest rank, computed here independently of opspod.
+fn nearest_rank(mut values: Vec<f64>, q: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[((q * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn errors_and_cold_starts_match_the_ground_truth_for_every_runtime() {
+    let seeded = seed().await;
+    let failed = (0..INVOCATIONS).filter(|i| outcome(*i) != Outcome::Ok).count() as u64;
+    let errors = (0..INVOCATIONS).filter(|i| outcome(*i) == Outcome::Error).count() as u64;
+    let timeouts = (0..INVOCATIONS).filter(|i| outcome(*i) == Outcome::Timeout).count() as u64;
+    let oom = (0..INVOCATIONS).filter(|i| outcome(*i) == Outcome::OutOfMemory).count() as u64;
+    let inits: Vec<f64> = (0..INVOCATIONS).filter_map(init_ms).collect();
+
+    for (lang, function) in &seeded.functions {
+        let answer = seeded.ask_json(&format!("/errors {function} since:24h"));
+        let row = &answer[0];
+        assert_eq!(row["function"], function.as_str());
+        assert_eq!(row["invocations"], INVOCATIONS as u64, "{lang:?}: {row}");
+        assert_eq!(row["errors"], failed, "Lambda counts timeouts and OOM kills as errors: {row}");
+        assert!((row["error_rate"].as_f64().unwrap() - failed as f64 / INVOCATIONS as f64).abs() < 1e-9, "{row}");
+        assert_eq!(row["timeouts"], timeouts, "{lang:?}: {row}");
+        assert_eq!(row["oom"], oom, "{lang:?}: {row}");
+        let expected_throttles = if *function == seeded.throttled { 3 } else { 0 };
+        assert_eq!(row["throttles"], expected_throttles, "{row}");
+        let (error_type, frame) = lang.expected();
+        let top = &row["signatures"][0];
+        assert!(top["signature"].as_str().unwrap().contains(error_type), "{lang:?}: {top}");
+        assert_eq!(top["count"], errors, "{lang:?}: every value folds into one signature: {row}");
+        assert!(top["frame"].as_str().unwrap().contains(frame), "{lang:?}: {top}");
+
+        let cold = seeded.ask_json(&format!("/coldstarts {function} since:24h"));
+        let row = &cold[0];
+        assert_eq!(row["invocations"], INVOCATIONS as u64, "{lang:?}: {row}");
+        assert_eq!(row["cold_starts"], inits.len() as u64, "{row}");
+        assert_eq!(row["init_p50_ms"].as_f64(), Some(nearest_rank(inits.clone(), 0.5)), "{row}");
+        assert_eq!(row["init_p95_ms"].as_f64(), Some(nearest_rank(inits.clone(), 0.95)), "{row}");
+        assert_eq!(row["init_max_ms"].as_f64(), Some(nearest_rank(inits.clone(), 1.0)), "{row}");
+        assert_eq!(row["interactive"], *function == seeded.functions[0].1, "{row}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bug_report_points_at_the_failing_line_and_says_what_was_ruled_out() {
+    let seeded = seed().await;
+    let (_, function) = &seeded.functions[0];
+    let report = seeded.ask_json(&format!("/bugreport {function} since:24h"));
+    assert_eq!(report["function"], function.as_str());
+    assert_eq!(report["error_type"], "ValueError");
+    assert_eq!(report["count"], 10);
+    assert_eq!(report["frame"]["file"], "orders/parse.py");
+    assert_eq!(report["frame"]["line"], 88);
+    assert_eq!(report["frame"]["function"], "parse_order");
+    let markdown = report["markdown"].as_str().unwrap();
+    for expected in ["orders/handler.py:12", "8f5c2a1e-0000-4000-8000-", "Throttling", "Timeouts", "Logs Insights"] {
+        assert!(markdown.contains(expected), "the draft lacks {expected:?}:\n{markdown}");
+    }
+    assert!(
+        markdown.contains("| **Started with** | unknown |"),
+        "the only deploy came after the errors began, so no deploy is blamed:\n{markdown}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_argument_says_what_is_accepted_and_exits_2() {
+    let seeded = seed_nothing();
+    let output = seeded.ask("/errors checkout api since:forever");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("must be"), "{stderr}");
+}
+
+fn seed_nothing() -> Seeded {
+    let runtime = tokio::runtime::Handle::current();
+    let front = tokio::task::block_in_place(|| runtime.block_on(CloudWatchFront::start(&support::aws_endpoint())));
+    Seeded { functions: vec![], throttled: String::new(), dir: tempfile::tempdir().unwrap(), front }
+}
