@@ -144,7 +144,11 @@ async fn a_critical_alarm_reaches_oncall_with_its_embed_buttons_and_only_the_con
         .collect();
     assert_eq!(
         ids,
-        vec![format!("opspod:ack:{}", incident_id(&message)), format!("opspod:resolve:{}", incident_id(&message))]
+        vec![
+            format!("opspod:ack:{}", incident_id(&message)),
+            format!("opspod:resolve:{}", incident_id(&message)),
+            format!("opspod:bugreport:{}", incident_id(&message)),
+        ]
     );
     assert!(h.fake.messages(TEAM).is_empty());
     assert_eq!(h.fake.identified_intents(), Some(1), "the bot asks for the GUILDS intent only");
@@ -229,7 +233,7 @@ async fn the_incident_command_answers_privately_with_the_open_incidents() {
     assert_eq!(answer["data"]["flags"], 64);
     let names: Vec<String> =
         h.fake.registered_commands(Some(GUILD)).iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(names, vec!["help", "incident"]);
+    assert_eq!(names, vec!["help", "incident", "errors", "coldstarts", "bugreport"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -428,4 +432,55 @@ async fn context_is_edited_in_with_the_chart_attached_inside_the_embed() {
     assert!(!description.contains("Gathering context"), "{description}");
     assert_eq!(edit.json().unwrap()["allowed_mentions"]["parse"], serde_json::json!([]), "edits ping nobody");
     assert_eq!(h.fake.thread_messages(posted.id)[0].content, "14:02 context added");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn draft_bug_report_answers_privately_with_the_markdown_file_and_a_preview() {
+    let front = support::cbor_front::CloudWatchFront::start(&support::aws_endpoint()).await;
+    // SAFETY: nextest runs each test in its own process; the bot reads these when the first report is asked for.
+    unsafe {
+        std::env::set_var("AWS_ENDPOINT_URL", support::aws_endpoint());
+        std::env::set_var("AWS_ENDPOINT_URL_CLOUDWATCH", front.url());
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        std::env::set_var("AWS_REGION", "us-east-1");
+        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+    }
+    let world = support::lambda_world::World::connect(&front.url()).await;
+    let function = format!("checkout-api-{}", support::run::unique("bug"));
+    world.function(&function, aws_sdk_lambda::types::Runtime::Python312).await;
+    let at = chrono::Utc::now() - chrono::Duration::minutes(30);
+    let error = "[ERROR] KeyError: 'sku'\nTraceback (most recent call last):\n  File \"/var/task/cart/add.py\", line 21, in add_item\n    sku = item['sku']\n";
+    world
+        .log(
+            &function,
+            &[(at, "START RequestId: r-1 Version: 1".into()), (at, error.into()), (at, "END RequestId: r-1".into())],
+        )
+        .await;
+
+    let h = harness().await;
+    h.ingest(&[events::alarm(&format!("{function}-errors"), &function, "ALARM", T1)]).await;
+    h.deliver().await;
+    let message = h.only_message(TEAM);
+    let press = format!("opspod:bugreport:{}", incident_id(&message));
+    let before = h.fake.interaction_responses().len();
+    let actor = Actor { guild_id: GUILD, channel_id: TEAM, user_id: EVE, username: "eve", roles: &[] };
+    h.fake.send_interaction(h.fake.button_press(actor, &message.object, &press)).await;
+    eventually(Duration::from_secs(20), "the draft", || async {
+        h.fake.interaction_responses().iter().skip(before).any(|r| r.path.starts_with("/webhooks/"))
+    })
+    .await;
+
+    let responses: Vec<_> = h.fake.interaction_responses().into_iter().skip(before).collect();
+    let deferred = responses[0].json().unwrap();
+    assert_eq!((deferred["type"].as_u64(), deferred["data"]["flags"].as_u64()), (Some(5), Some(64)), "{deferred}");
+    let followup = responses.iter().find(|r| r.path.starts_with("/webhooks/")).unwrap();
+    let files = followup.files();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].filename, format!("bugreport-{function}.md"));
+    let body = followup.json().unwrap();
+    assert_eq!(body["flags"], 64, "a draft is for the person who asked: {body}");
+    let preview = body["content"].as_str().unwrap();
+    assert!(preview.contains("KeyError") && preview.contains("cart/add.py:21"), "{preview}");
+    assert_eq!(h.only_message(TEAM).edit_count, 0, "asking for a draft changes nothing");
 }

@@ -77,6 +77,8 @@ pub enum Control {
     Ack,
     Silence,
     Resolve,
+    /// Draft a bug report from the function's top error; offered on Lambda incidents.
+    BugReport,
 }
 
 impl Control {
@@ -85,6 +87,7 @@ impl Control {
             Control::Ack => "ack",
             Control::Silence => "silence",
             Control::Resolve => "resolve",
+            Control::BugReport => "bugreport",
         }
     }
 
@@ -93,6 +96,7 @@ impl Control {
             "ack" => Control::Ack,
             "silence" => Control::Silence,
             "resolve" => Control::Resolve,
+            "bugreport" => Control::BugReport,
             _ => return None,
         })
     }

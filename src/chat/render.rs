@@ -43,8 +43,11 @@ impl RenderContext {
             EventBody::Health(health) => self.health_parts(health, incident),
         };
         let notifies = matches!(action, Action::Open);
-        let controls =
+        let mut controls =
             if tone == Tone::Recovered { vec![] } else { vec![Control::Ack, Control::Silence, Control::Resolve] };
+        if matches!(&event.body, EventBody::Alarm(alarm) if alarm.resource.is_function()) {
+            controls.push(Control::BugReport);
+        }
         Message {
             tone,
             severity: incident.route.severity,
@@ -218,11 +221,11 @@ pub fn intervened(mut message: Message, intervention: Intervention, line: &str) 
     message.lines.push(format!("{line}."));
     match intervention {
         Intervention::Acknowledge => message.controls.retain(|control| *control != Control::Ack),
-        Intervention::Silence(_) => message.controls = vec![Control::Resolve],
+        Intervention::Silence(_) => message.controls.retain(|c| matches!(c, Control::Resolve | Control::BugReport)),
         Intervention::Resolve => {
             message.tone = Tone::Recovered;
             message.title.push_str(" · resolved by hand");
-            message.controls.clear();
+            message.controls.retain(|control| *control == Control::BugReport);
         }
     }
     message

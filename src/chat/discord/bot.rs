@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use serenity::all::{
     ComponentInteraction, ComponentInteractionDataKind, CreateAllowedMentions, CreateInteractionResponse,
-    CreateInteractionResponseMessage, FullEvent, GatewayIntents, GuildId, Http, Interaction, Member,
+    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, FullEvent, GatewayIntents, GuildId, Http,
+    Interaction, Member,
 };
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -132,9 +133,13 @@ async fn on_event(ctx: &serenity::all::Context, event: &FullEvent, state: Arc<Bo
             tracing::info!(user = %data_about_bot.user.name, guilds = data_about_bot.guilds.len(), "Connected to Discord.");
         }
         FullEvent::InteractionCreate { interaction: Interaction::Component(press) } => {
-            if let Some((control, incident)) = parse_custom_id(&press.data.custom_id) {
-                let reply = press_reply(press, control, incident, &state).await;
-                respond(ctx, press, &reply).await;
+            match parse_custom_id(&press.data.custom_id) {
+                Some((Control::BugReport, incident)) => bug_report(ctx, press, incident, &state).await,
+                Some((control, incident)) => {
+                    let reply = press_reply(press, control, incident, &state).await;
+                    respond(ctx, press, &reply).await;
+                }
+                None => {}
             }
         }
         _ => {}
@@ -165,10 +170,48 @@ async fn press_reply(press: &ComponentInteraction, control: Control, incident: &
     }
 }
 
+/// Drafts a bug report for the incident's function, privately: deferred at once, since reading the logs can
+/// take longer than Discord's three seconds. Anyone may ask; it changes nothing.
+async fn bug_report(ctx: &serenity::all::Context, press: &ComponentInteraction, incident: &str, state: &BotState) {
+    if let Err(error) = press.defer_ephemeral(&ctx.http).await {
+        tracing::warn!(%error, interaction = %press.id, "Failed to defer a bug report press.");
+        return;
+    }
+    let followup = match draft_for(incident, state).await {
+        Ok((preview, Some((name, markdown)))) => CreateInteractionResponseFollowup::new()
+            .content(preview)
+            .add_file(serenity::all::CreateAttachment::bytes(markdown.into_bytes(), name)),
+        Ok((text, None)) => CreateInteractionResponseFollowup::new().content(text),
+        Err(text) => CreateInteractionResponseFollowup::new().content(text),
+    };
+    let followup = followup
+        .ephemeral(true)
+        .allowed_mentions(CreateAllowedMentions::new().everyone(false).empty_roles().empty_users());
+    if let Err(error) = press.create_followup(&ctx.http, followup).await {
+        tracing::warn!(%error, interaction = %press.id, "Failed to send a bug report draft.");
+    }
+}
+
+/// The preview and the Markdown file, or what to say instead.
+async fn draft_for(incident: &str, state: &BotState) -> Result<(String, Option<(String, String)>), String> {
+    let view =
+        state.store.incident(incident).await.ok().flatten().ok_or(format!("There is no incident {incident}."))?;
+    let function = opspod_commands::args::FunctionName::parse(&view.resource_name).map_err(|error| error.0)?;
+    let since = opspod_commands::args::Since::DEFAULT;
+    match state.insights.bugreport(&function, since).await.map_err(|error| error.to_string())? {
+        Some(input) => {
+            let report = opspod_commands::bugreport::draft(&input);
+            Ok((report.preview, Some((format!("bugreport-{}.md", function.as_str()), report.markdown))))
+        }
+        None => Ok((crate::insight::no_errors(&function, since), None)),
+    }
+}
+
 fn intervention(control: Control, kind: &ComponentInteractionDataKind) -> Option<Intervention> {
     Some(match control {
         Control::Ack => Intervention::Acknowledge,
         Control::Resolve => Intervention::Resolve,
+        Control::BugReport => return None,
         Control::Silence => {
             let ComponentInteractionDataKind::StringSelect { values } = kind else { return None };
             let since = opspod_commands::args::Since::parse(values.first()?).ok()?;

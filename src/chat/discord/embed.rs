@@ -174,6 +174,11 @@ fn components(message: &Message) -> Vec<CreateActionRow> {
             Control::Resolve => Some(
                 CreateButton::new(custom_id(Control::Resolve, incident)).label("Resolve").style(ButtonStyle::Success),
             ),
+            Control::BugReport => Some(
+                CreateButton::new(custom_id(Control::BugReport, incident))
+                    .label("Draft bug report")
+                    .style(ButtonStyle::Secondary),
+            ),
             Control::Silence => None,
         })
         .collect();
