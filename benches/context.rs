@@ -68,6 +68,7 @@ async fn run(sizes: &Sizes, front: &CloudWatchFront) -> BenchResult<()> {
     println!("opspod enrichment against moto behind the CBOR front, SQLite\n");
     burst(sizes.burst, front).await?;
     metrics(sizes.functions, front).await?;
+    errors_over(sizes.functions, front).await?;
     latency(sizes.latency_runs).await?;
     Ok(())
 }
@@ -151,6 +152,29 @@ async fn metrics(functions: usize, front: &CloudWatchFront) -> BenchResult<()> {
     println!(
         "8 statistics for {functions} functions: {} queries in {calls} GetMetricData calls (front saw {seen}), {:.2} s\n",
         requests.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// What `/errors` costs with no function named: metrics for every function, logs for the ten worst.
+async fn errors_over(functions: usize, front: &CloudWatchFront) -> BenchResult<()> {
+    let access = access().await;
+    let (scope, config) = access.scopes().first().ok_or("no scope")?;
+    let names: Vec<String> = (0..functions).map(|n| format!("bench-fn-{n:04}")).collect();
+    let before = front.calls("GetMetricData");
+    let started = Instant::now();
+    let end = Utc::now();
+    let budget = opspod::insight::ScanBudget::default();
+    let usages =
+        opspod::insight::usage::gather(config, scope, &names, end - chrono::Duration::days(1), end, budget, false, 10)
+            .await
+            .map_err(|(what, failure)| format!("{what}: {failure}"))?;
+    println!(
+        "/errors over {functions} functions (24h): {} GetMetricData calls for {} queries, {} log groups scanned, {:.2} s\n",
+        front.calls("GetMetricData") - before,
+        functions * 3,
+        usages.iter().filter(|usage| usage.scanned).count(),
         started.elapsed().as_secs_f64()
     );
     Ok(())
