@@ -281,3 +281,28 @@ fn seed_nothing() -> Seeded {
     let front = tokio::task::block_in_place(|| runtime.block_on(CloudWatchFront::start(&support::aws_endpoint())));
     Seeded { functions: vec![], throttled: String::new(), dir: tempfile::tempdir().unwrap(), front }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cost_is_billed_duration_times_memory_at_the_bundled_price_with_failures_counted_apart() {
+    let seeded = seed().await;
+    let failed = (0..INVOCATIONS).filter(|i| outcome(*i) != Outcome::Ok).count() as f64;
+    // Every invocation is billed 121 ms at 512 MB, on x86_64 in us-east-1.
+    let gb_seconds = INVOCATIONS as f64 * 0.121 * 0.5;
+    let failed_gb_seconds = failed * 0.121 * 0.5;
+    let (per_request, per_gb_second) = (0.20 / 1e6, 0.0000166667);
+    for (lang, function) in &seeded.functions {
+        let answer = seeded.ask_json(&format!("/cost {function} since:24h"));
+        let row = &answer[0];
+        let close = |key: &str, expected: f64| {
+            let got = row[key].as_f64().unwrap();
+            assert!((got - expected).abs() < 1e-9, "{lang:?} {key}: {got} ≠ {expected}: {row}");
+        };
+        assert_eq!(row["invocations"], INVOCATIONS as u64);
+        close("gb_seconds", gb_seconds);
+        close("request_cost", INVOCATIONS as f64 * per_request);
+        close("compute_cost", gb_seconds * per_gb_second);
+        close("total_cost", INVOCATIONS as f64 * per_request + gb_seconds * per_gb_second);
+        close("wasted_cost", failed * per_request + failed_gb_seconds * per_gb_second);
+        assert_eq!(row["currency"], "USD");
+    }
+}

@@ -11,6 +11,7 @@ use crate::text;
 pub enum Ask {
     Errors { function: Option<FunctionName>, since: Since },
     ColdStarts { function: Option<FunctionName>, since: Since },
+    Cost { function: Option<FunctionName>, since: Since },
     BugReport { function: FunctionName, since: Since },
     Incident { id: Option<String> },
     Help,
@@ -22,9 +23,10 @@ struct Spec {
     options: &'static [&'static str],
 }
 
-const SPECS: [Spec; 5] = [
+const SPECS: [Spec; 6] = [
     Spec { name: "errors", options: &["function", "since"] },
     Spec { name: "coldstarts", options: &["function", "since"] },
+    Spec { name: "cost", options: &["function", "since"] },
     Spec { name: "bugreport", options: &["function", "since"] },
     Spec { name: "incident", options: &["id"] },
     Spec { name: "help", options: &[] },
@@ -52,6 +54,7 @@ fn build(spec: &Spec, options: &BTreeMap<&'static str, String>) -> Result<Ask, A
     Ok(match spec.name {
         "errors" => Ask::Errors { function: function()?, since: since()? },
         "coldstarts" => Ask::ColdStarts { function: function()?, since: since()? },
+        "cost" => Ask::Cost { function: function()?, since: since()? },
         "bugreport" => {
             Ask::BugReport { function: function()?.ok_or_else(bugreport_needs_a_function)?, since: since()? }
         }
@@ -214,12 +217,12 @@ mod tests {
 
     #[test]
     fn an_unknown_command_lists_the_commands() {
-        let message = error("/cost checkout-api");
+        let message = error("/alarms checkout-api");
         assert_eq!(
             message,
-            "Unknown command `/cost`; the commands are /errors, /coldstarts, /bugreport, /incident, /help."
+            "Unknown command `/alarms`; the commands are /errors, /coldstarts, /cost, /bugreport, /incident, /help."
         );
-        assert_eq!(error(""), "Type a command: /errors, /coldstarts, /bugreport, /incident, /help.");
+        assert_eq!(error(""), "Type a command: /errors, /coldstarts, /cost, /bugreport, /incident, /help.");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `/help`: what opspod can do in this server, and what is not built yet.
 
 /// One line per command: its usage, what it does, and an example to copy.
-pub const COMMANDS: [(&str, &str, &str); 5] = [
+pub const COMMANDS: [(&str, &str, &str); 6] = [
     (
         "/errors [function] [since]",
         "which functions fail, how often, and their top error signatures",
@@ -11,6 +11,11 @@ pub const COMMANDS: [(&str, &str, &str); 5] = [
         "/coldstarts [function] [since]",
         "cold starts and init times, functions users wait on first",
         "/coldstarts since:7d",
+    ),
+    (
+        "/cost [function] [since]",
+        "what Lambda bills per function, what failures cost, and the month at this rate",
+        "/cost since:7d",
     ),
     (
         "/bugreport function [since]",
@@ -26,7 +31,7 @@ pub const COMMANDS: [(&str, &str, &str); 5] = [
 ];
 
 /// Commands the product will have that are not built yet, said plainly.
-pub const COMING: [&str; 4] = ["/cost", "/alarms", "/health", "/digest"];
+pub const COMING: [&str; 3] = ["/alarms", "/health", "/digest"];
 
 pub fn render() -> String {
     let mut text = String::from("**opspod** posts AWS alarms and Health events here, one message per incident.\n");
@@ -48,7 +53,7 @@ mod tests {
         assert!(text.contains("`/errors [function] [since]` — "), "{text}");
         assert!(text.contains("e.g. `/bugreport checkout-api`"), "{text}");
         assert!(text.contains("`/incident [id] [function]`"), "{text}");
-        assert!(text.ends_with("Not built yet: `/cost`, `/alarms`, `/health`, `/digest`."), "{text}");
+        assert!(text.ends_with("Not built yet: `/alarms`, `/health`, `/digest`."), "{text}");
     }
 
     #[test]

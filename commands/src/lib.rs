@@ -9,6 +9,7 @@ pub mod args;
 pub mod ask;
 pub mod bugreport;
 pub mod coldstarts;
+pub mod cost;
 pub mod errors;
 pub mod help;
 pub mod incident;

@@ -53,6 +53,10 @@ async fn answer(insights: &Insights, app: &App, question: Ask, format: Format) -
             let answer = insights.coldstarts(function.as_ref(), since).await?;
             if json { answer.json().to_string() } else { answer.render_text() }
         }
+        Ask::Cost { function, since } => {
+            let answer = insights.cost(function.as_ref(), since).await?;
+            if json { answer.json().to_string() } else { answer.render_text() }
+        }
         Ask::BugReport { function, since } => match insights.bugreport(&function, since).await? {
             Some(input) => {
                 let report = opspod_commands::bugreport::draft(&input);

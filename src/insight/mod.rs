@@ -2,6 +2,7 @@
 //! metrics (batched `GetMetricData`) and detail from a bounded scan of its logs, folded by the log analysis in
 //! `domain::logs`. The `opspod-commands` crate renders the answers; this module only gathers and computes.
 
+mod pricing;
 pub mod usage;
 
 use std::collections::{BTreeMap, HashMap};
@@ -12,6 +13,7 @@ use chrono::{DateTime, Utc};
 use opspod_commands::args::{FunctionName, Since};
 use opspod_commands::bugreport::{self, BugInput, Check, Frame};
 use opspod_commands::coldstarts::{ColdStartsAnswer, FunctionColdStarts};
+use opspod_commands::cost::{CostAnswer, FunctionCost};
 use opspod_commands::errors::{ErrorsAnswer, FunctionErrors, SignatureRow};
 use tokio::sync::Mutex;
 
@@ -98,6 +100,46 @@ impl Insights {
         let usages = self.usages(function, since).await?;
         let functions = usages.iter().map(|usage| self.coldstarts_of(usage)).collect();
         Ok(ColdStartsAnswer::new(since, functions, notes(&usages)))
+    }
+
+    /// `/cost`: billed usage from the `REPORT` lines at the bundled prices, most expensive first.
+    pub async fn cost(&self, function: Option<&FunctionName>, since: Since) -> Result<CostAnswer, InsightError> {
+        let usages = self.usages(function, since).await?;
+        let architectures = self.architectures(&usages).await;
+        let pricing = pricing::Pricing::bundled();
+        let functions = usages
+            .iter()
+            .filter(|usage| usage.scanned)
+            .map(|usage| {
+                let architecture = architectures.get(&usage.function).cloned().unwrap_or_else(|| "x86_64".into());
+                let reports = &usage.logs.reports;
+                FunctionCost {
+                    function: usage.function.clone(),
+                    price: pricing.price(&usage.region, &architecture),
+                    architecture,
+                    invocations: reports.invocations,
+                    gb_seconds: reports.gb_seconds(),
+                    failed_invocations: reports.failed_invocations,
+                    failed_gb_seconds: reports.failed_gb_seconds(),
+                }
+            })
+            .collect();
+        let today = Utc::now().date_naive();
+        Ok(CostAnswer::new(since, functions, days_in_month(today), notes(&usages)))
+    }
+
+    /// Each function's architecture, from one `ListFunctions` per region.
+    async fn architectures(&self, usages: &[Arc<FunctionUsage>]) -> HashMap<String, String> {
+        let Some(access) = self.access.get().await else { return HashMap::new() };
+        let mut found = HashMap::new();
+        for (_, config) in access.scopes() {
+            match FunctionReader::new(config).all().await {
+                Ok(functions) => found.extend(functions.into_iter().filter_map(|f| Some((f.name, f.architecture?)))),
+                Err(failure) => failure.log("the functions' architectures (x86_64 prices are assumed)"),
+            }
+        }
+        found.retain(|name, _| usages.iter().any(|usage| &usage.function == name));
+        found
     }
 
     /// `/bugreport`: the function's top error as a draft report, or `None` when it had no errors.
@@ -232,6 +274,13 @@ impl AccessCell {
             .await
             .as_ref()
     }
+}
+
+fn days_in_month(day: chrono::NaiveDate) -> u32 {
+    use chrono::Datelike;
+    let first = day.with_day(1).unwrap_or(day);
+    let next = first.checked_add_months(chrono::Months::new(1)).unwrap_or(first);
+    u32::try_from((next - first).num_days()).unwrap_or(30)
 }
 
 fn errors_of(usage: &FunctionUsage) -> FunctionErrors {

@@ -9,7 +9,7 @@ use super::bot::{BotState, Context};
 use crate::store::IncidentView;
 
 pub fn all() -> Vec<poise::Command<Arc<BotState>, anyhow::Error>> {
-    vec![help(), incident(), errors(), coldstarts(), bugreport()]
+    vec![help(), incident(), errors(), coldstarts(), cost(), bugreport()]
 }
 
 /// A mistake in what the user typed; shown to them as it is.
@@ -97,6 +97,22 @@ async fn coldstarts(
     ctx.defer().await?;
     let answer =
         ctx.data().insights.coldstarts(function.as_ref(), since).await.map_err(|e| UserError(e.to_string()))?;
+    ctx.say(answer.render_text()).await?;
+    Ok(())
+}
+
+/// What Lambda bills per function, what failed invocations cost, and the month at this rate.
+#[poise::command(slash_command)]
+async fn cost(
+    ctx: Context<'_>,
+    #[description = "One Lambda function; all of them when left out"]
+    #[autocomplete = "autocomplete_function"]
+    function: Option<String>,
+    #[description = "How far back: 15m, 6h, 7d (at most 30d); 24h when left out"] since: Option<String>,
+) -> anyhow::Result<()> {
+    let (function, since) = arguments(function, since)?;
+    ctx.defer().await?;
+    let answer = ctx.data().insights.cost(function.as_ref(), since).await.map_err(|e| UserError(e.to_string()))?;
     ctx.say(answer.render_text()).await?;
     Ok(())
 }

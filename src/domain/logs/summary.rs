@@ -20,7 +20,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::record::{ErrorRecord, Record, Report};
+use super::record::{ErrorRecord, Record, Report, Status};
 use super::signature::Signature;
 use super::stack::{Frame, Runtime};
 use failures::Failures;
@@ -185,7 +185,14 @@ impl Scanner {
     }
 
     fn report(&mut self, stream: Option<&str>, report: &Report, at: DateTime<Utc>) {
-        self.reports.add(report, at);
+        let id = report.request_id.as_str();
+        let failed = report.timed_out()
+            || report.out_of_memory()
+            || matches!(report.status, Some(Status::Error { .. }))
+            || self.counted.get(id).is_some_and(|signatures| !signatures.is_empty())
+            || self.timeouts.awaits_report(id)
+            || self.out_of_memory.awaits_report(id);
+        self.reports.add(report, at, failed);
         if report.timed_out() {
             self.timeouts.report(&report.request_id, at);
         }

@@ -53,6 +53,11 @@ impl Failures {
         }
     }
 
+    /// A line for this request id is waiting for its `REPORT`: the invocation failed this way.
+    pub(super) fn awaits_report(&self, request_id: &str) -> bool {
+        self.unpaired_lines.get(request_id).is_some_and(|count| *count > 0)
+    }
+
     pub(super) fn report(&mut self, request_id: &str, at: DateTime<Utc>) {
         if !take(&mut self.unpaired_lines, request_id) {
             *self.unpaired_reports.entry(request_id.to_string()).or_default() += 1;

@@ -21,9 +21,25 @@ pub struct ReportStats {
     pub max_memory_used_mb: Option<u32>,
     /// Each invocation's peak memory as a percentage of its own memory size.
     pub memory_used_pct: Option<Percentiles>,
+    /// Σ billed milliseconds (restores included) × that invocation's memory in MB: what Lambda bills for.
+    pub billed_mb_ms: u128,
+    /// Invocations that failed (an error, a timeout or an OOM kill logged before their `REPORT`, or a failed
+    /// `Status:`), and what they were billed, in the same unit.
+    pub failed_invocations: u64,
+    pub failed_billed_mb_ms: u128,
 }
 
 impl ReportStats {
+    /// Billed compute in GB-seconds, as Lambda prices it.
+    pub fn gb_seconds(&self) -> f64 {
+        self.billed_mb_ms as f64 / 1024.0 / 1000.0
+    }
+
+    /// The failed invocations' share of [`Self::gb_seconds`].
+    pub fn failed_gb_seconds(&self) -> f64 {
+        self.failed_billed_mb_ms as f64 / 1024.0 / 1000.0
+    }
+
     /// Cold starts per invocation, 0.0–1.0.
     pub fn cold_start_rate(&self) -> Option<f64> {
         (self.invocations > 0).then(|| self.cold_starts as f64 / self.invocations as f64)
@@ -61,10 +77,20 @@ pub(super) struct ReportAccumulator {
     billed_restore_ms: u64,
     latest_memory: Option<(DateTime<Utc>, u32)>,
     max_memory_used_mb: Option<u32>,
+    billed_mb_ms: u128,
+    failed_invocations: u64,
+    failed_billed_mb_ms: u128,
 }
 
 impl ReportAccumulator {
-    pub(super) fn add(&mut self, report: &Report, at: DateTime<Utc>) {
+    pub(super) fn add(&mut self, report: &Report, at: DateTime<Utc>, failed: bool) {
+        let billed = u128::from(report.billed_ms) + u128::from(report.billed_restore_ms.unwrap_or(0));
+        let mb_ms = billed * u128::from(report.memory_mb);
+        self.billed_mb_ms += mb_ms;
+        if failed {
+            self.failed_invocations += 1;
+            self.failed_billed_mb_ms += mb_ms;
+        }
         self.invocations += 1;
         self.cold_starts += u64::from(report.is_cold_start());
         self.durations.push(report.duration_ms);
@@ -91,6 +117,9 @@ impl ReportAccumulator {
             memory_mb: self.latest_memory.map(|(_, memory)| memory),
             max_memory_used_mb: self.max_memory_used_mb,
             memory_used_pct: Percentiles::of(self.memory_used_pct),
+            billed_mb_ms: self.billed_mb_ms,
+            failed_invocations: self.failed_invocations,
+            failed_billed_mb_ms: self.failed_billed_mb_ms,
         }
     }
 }

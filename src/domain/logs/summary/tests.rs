@@ -25,6 +25,10 @@ fn start(id: &str) -> String {
     format!("START RequestId: {id} Version: $LATEST\n")
 }
 
+/// What [`report`] bills: 3,000 ms at 128 MB.
+const REPORTED_BILLED_MS: u128 = 3_000;
+const REPORTED_MEMORY_MB: u128 = 128;
+
 fn report(id: &str, extra: &str) -> String {
     format!(
         "REPORT RequestId: {id}\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\t\
@@ -185,6 +189,24 @@ fn report_stats_count_cold_starts_billing_and_memory() {
     assert_eq!((reports.memory_mb, reports.max_memory_used_mb), (Some(512), Some(100)));
     assert_eq!(reports.duration_ms.map(|d| (d.p50, d.max)), Some((12.34, 812.4)));
     assert_eq!(reports.cold_start_rate(), Some(2.0 / 3.0));
+}
+
+#[test]
+fn billing_weighs_each_invocation_by_its_memory_and_counts_what_failed_invocations_cost() {
+    let summary = scan(&[
+        fixtures::REPORT_WARM,
+        &start("ok-1"),
+        &report("ok-1", ""),
+        &start("timed-out"),
+        &timeout_line("timed-out"),
+        &report("timed-out", ""),
+    ]);
+
+    let reports = &summary.reports;
+    let billed: u128 = 13 * 128 + 2 * REPORTED_BILLED_MS * REPORTED_MEMORY_MB;
+    assert_eq!(reports.billed_mb_ms, billed);
+    assert_eq!((reports.failed_invocations, reports.failed_billed_mb_ms), (1, REPORTED_BILLED_MS * REPORTED_MEMORY_MB));
+    assert!((reports.gb_seconds() - billed as f64 / 1_024_000.0).abs() < 1e-12);
 }
 
 #[test]

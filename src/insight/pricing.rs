@@ -1,0 +1,62 @@
+//! Lambda's prices per region and architecture, from the bundled `config/pricing.toml`.
+
+use std::collections::BTreeMap;
+
+use opspod_commands::cost::Price;
+use serde::Deserialize;
+
+const BUNDLED: &str = include_str!("../../config/pricing.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pricing {
+    currency: String,
+    default: Architectures,
+    #[serde(default)]
+    regions: BTreeMap<String, Architectures>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Architectures {
+    x86_64: Rates,
+    arm64: Rates,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rates {
+    request_per_million: f64,
+    gb_second: f64,
+}
+
+impl Pricing {
+    pub fn bundled() -> Pricing {
+        toml::from_str(BUNDLED).expect("config/pricing.toml is valid; a test reads it")
+    }
+
+    /// The price in `region` for `architecture` (`arm64`, anything else is x86_64).
+    pub fn price(&self, region: &str, architecture: &str) -> Price {
+        let table = self.regions.get(region).unwrap_or(&self.default);
+        let rates = if architecture == "arm64" { table.arm64 } else { table.x86_64 };
+        Price {
+            request_per_million: rates.request_per_million,
+            gb_second: rates.gb_second,
+            currency: self.currency.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bundled_prices_read_and_arm_is_cheaper_per_gb_second() {
+        let pricing = Pricing::bundled();
+        let x86 = pricing.price("us-east-1", "x86_64");
+        let arm = pricing.price("us-east-1", "arm64");
+        assert_eq!((x86.request_per_million, x86.currency.as_str()), (0.20, "USD"));
+        assert!(arm.gb_second < x86.gb_second);
+    }
+}
