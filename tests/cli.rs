@@ -180,3 +180,33 @@ fn replaying_the_demo_reads_like_this() {
     assert!(output.status.success(), "{}", stderr(&output));
     insta::assert_snapshot!("replay_demo_text", stdout(&output));
 }
+
+#[test]
+fn ask_lists_what_is_in_alarm_and_the_open_health_events_from_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}?mode=rwc", dir.path().join("opspod.db").display());
+    let with_db = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_opspod"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("OPSPOD_CONFIG")
+            .env("OPSPOD_STORE__DATABASE", &database)
+            .env("OPSPOD_LOG", "warn")
+            .output()
+            .expect("run opspod")
+    };
+    let events = ["config/demo/events/01-checkout-errors-alarm.json", "config/demo/events/02-lambda-issue-open.json"];
+    let replayed =
+        with_db(&[&["replay", "--config", "config/demo/opspod.toml", "--database", &database][..], &events].concat());
+    assert!(replayed.status.success(), "{}", stderr(&replayed));
+
+    let alarms = with_db(&["ask", "--config", "config/demo/opspod.toml", "/alarms"]);
+    let text = stdout(&alarms);
+    assert!(text.starts_with("**1 in ALARM**"), "{text}");
+    assert!(text.contains("checkout-api · Errors ≥ 5") && text.contains("ALARM for"), "{text}");
+    let health = with_db(&["ask", "--config", "config/demo/opspod.toml", "--format", "json", "/health"]);
+    let items: Value = serde_json::from_str(&stdout(&health)).unwrap();
+    assert_eq!(items.as_array().unwrap().len(), 1, "{items}");
+    assert_eq!(items[0]["state"], "open");
+    assert!(items[0]["title"].as_str().unwrap().contains("LAMBDA"), "{items}");
+}

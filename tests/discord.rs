@@ -233,7 +233,7 @@ async fn the_incident_command_answers_privately_with_the_open_incidents() {
     assert_eq!(answer["data"]["flags"], 64);
     let names: Vec<String> =
         h.fake.registered_commands(Some(GUILD)).iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(names, vec!["help", "incident", "errors", "coldstarts", "cost", "bugreport"]);
+    assert_eq!(names, vec!["help", "incident", "errors", "coldstarts", "cost", "bugreport", "alarms", "health"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -14,6 +14,8 @@ pub enum Ask {
     Cost { function: Option<FunctionName>, since: Since },
     BugReport { function: FunctionName, since: Since },
     Incident { id: Option<String> },
+    Alarms,
+    Health,
     Help,
 }
 
@@ -23,12 +25,14 @@ struct Spec {
     options: &'static [&'static str],
 }
 
-const SPECS: [Spec; 6] = [
+const SPECS: [Spec; 8] = [
     Spec { name: "errors", options: &["function", "since"] },
     Spec { name: "coldstarts", options: &["function", "since"] },
     Spec { name: "cost", options: &["function", "since"] },
     Spec { name: "bugreport", options: &["function", "since"] },
     Spec { name: "incident", options: &["id"] },
+    Spec { name: "alarms", options: &[] },
+    Spec { name: "health", options: &[] },
     Spec { name: "help", options: &[] },
 ];
 
@@ -61,6 +65,8 @@ fn build(spec: &Spec, options: &BTreeMap<&'static str, String>) -> Result<Ask, A
         "incident" => Ask::Incident {
             id: options.get("id").map(|raw| incident::validate_id(raw).map(str::to_owned)).transpose()?,
         },
+        "alarms" => Ask::Alarms,
+        "health" => Ask::Health,
         _ => Ask::Help,
     })
 }
@@ -217,12 +223,15 @@ mod tests {
 
     #[test]
     fn an_unknown_command_lists_the_commands() {
-        let message = error("/alarms checkout-api");
+        let message = error("/digest checkout-api");
         assert_eq!(
             message,
-            "Unknown command `/alarms`; the commands are /errors, /coldstarts, /cost, /bugreport, /incident, /help."
+            "Unknown command `/digest`; the commands are /errors, /coldstarts, /cost, /bugreport, /incident, /alarms, /health, /help."
         );
-        assert_eq!(error(""), "Type a command: /errors, /coldstarts, /cost, /bugreport, /incident, /help.");
+        assert_eq!(
+            error(""),
+            "Type a command: /errors, /coldstarts, /cost, /bugreport, /incident, /alarms, /health, /help."
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `/help`: what opspod can do in this server, and what is not built yet.
 
 /// One line per command: its usage, what it does, and an example to copy.
-pub const COMMANDS: [(&str, &str, &str); 6] = [
+pub const COMMANDS: [(&str, &str, &str); 8] = [
     (
         "/errors [function] [since]",
         "which functions fail, how often, and their top error signatures",
@@ -27,11 +27,13 @@ pub const COMMANDS: [(&str, &str, &str); 6] = [
         "the open incidents (of one function), or one incident with its timeline",
         "/incident inc-3f9a1c07d2",
     ),
+    ("/alarms", "what is in ALARM now, and for how long", "/alarms"),
+    ("/health", "the open and upcoming AWS Health events that touch us", "/health"),
     ("/help", "this list", "/help"),
 ];
 
 /// Commands the product will have that are not built yet, said plainly.
-pub const COMING: [&str; 3] = ["/alarms", "/health", "/digest"];
+pub const COMING: [&str; 1] = ["/digest"];
 
 pub fn render() -> String {
     let mut text = String::from("**opspod** posts AWS alarms and Health events here, one message per incident.\n");
@@ -53,7 +55,7 @@ mod tests {
         assert!(text.contains("`/errors [function] [since]` — "), "{text}");
         assert!(text.contains("e.g. `/bugreport checkout-api`"), "{text}");
         assert!(text.contains("`/incident [id] [function]`"), "{text}");
-        assert!(text.ends_with("Not built yet: `/alarms`, `/health`, `/digest`."), "{text}");
+        assert!(text.ends_with("Not built yet: `/digest`."), "{text}");
     }
 
     #[test]

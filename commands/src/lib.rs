@@ -5,6 +5,7 @@
 //! validates its arguments and renders the answer. The argument types every command shares live in [`args`];
 //! [`ask`] reads a typed command line into the command it asks for.
 
+pub mod alarms;
 pub mod args;
 pub mod ask;
 pub mod bugreport;

@@ -65,8 +65,29 @@ async fn answer(insights: &Insights, app: &App, question: Ask, format: Format) -
             None => crate::insight::no_errors(&function, since),
         },
         Ask::Incident { id } => incident(app, id.as_deref()).await,
+        Ask::Alarms | Ask::Health => {
+            let alarms = matches!(question, Ask::Alarms);
+            let items = open_items(&app.store, if alarms { "alarm|" } else { "health|" }).await;
+            let now = chrono::Utc::now();
+            match (json, alarms) {
+                (true, _) => opspod_commands::alarms::json(&items, now).to_string(),
+                (false, true) => opspod_commands::alarms::render_alarms(&items, now),
+                (false, false) => opspod_commands::alarms::render_health(&items, now),
+            }
+        }
         Ask::Help => opspod_commands::help::render(),
     })
+}
+
+/// The open incidents of one kind, as `/alarms` and `/health` list them.
+pub async fn open_items(store: &crate::store::Store, key_prefix: &str) -> Vec<opspod_commands::alarms::OpenItem> {
+    let rows = store.open_items(key_prefix).await.unwrap_or_else(|error| {
+        tracing::warn!(%error, "Could not read the open incidents.");
+        vec![]
+    });
+    rows.into_iter()
+        .map(|(incident, title, state, since)| opspod_commands::alarms::OpenItem { incident, title, state, since })
+        .collect()
 }
 
 async fn incident(app: &App, id: Option<&str>) -> String {

@@ -57,6 +57,27 @@ impl Store {
         rows.iter().map(silence).collect()
     }
 
+    /// Open incidents whose key starts with `key_prefix` (`alarm|`, `health|`), with their signal state and
+    /// when they opened; for alarms, only those whose last signal is ALARM.
+    pub async fn open_items(&self, key_prefix: &str) -> Result<Vec<(String, String, String, DateTime<Utc>)>> {
+        let rows = sqlx::query(
+            "SELECT id, title, signal_state, opened_at FROM incidents \
+             WHERE status <> 'resolved' AND incident_key LIKE $1 ORDER BY opened_at, id LIMIT 500",
+        )
+        .bind(format!("{key_prefix}%"))
+        .fetch_all(self.pool())
+        .await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            let state: String = row.try_get("signal_state")?;
+            if key_prefix == "alarm|" && state != "ALARM" {
+                continue;
+            }
+            items.push((row.try_get("id")?, row.try_get("title")?, state, from_millis(row.try_get("opened_at")?)));
+        }
+        Ok(items)
+    }
+
     pub async fn cursor(&self, name: &str) -> Result<Option<String>> {
         let row = sqlx::query("SELECT value FROM poll_cursors WHERE name = $1")
             .bind(name.to_owned())

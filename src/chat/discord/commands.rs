@@ -9,7 +9,7 @@ use super::bot::{BotState, Context};
 use crate::store::IncidentView;
 
 pub fn all() -> Vec<poise::Command<Arc<BotState>, anyhow::Error>> {
-    vec![help(), incident(), errors(), coldstarts(), cost(), bugreport()]
+    vec![help(), incident(), errors(), coldstarts(), cost(), bugreport(), alarms(), health()]
 }
 
 /// A mistake in what the user typed; shown to them as it is.
@@ -141,6 +141,22 @@ async fn bugreport(
     );
     let none = poise::serenity_prelude::CreateAllowedMentions::new().everyone(false).empty_roles().empty_users();
     ctx.send(poise::CreateReply::default().content(report.preview).attachment(file).allowed_mentions(none)).await?;
+    Ok(())
+}
+
+/// What is in ALARM now, and for how long.
+#[poise::command(slash_command)]
+async fn alarms(ctx: Context<'_>) -> anyhow::Result<()> {
+    let items = crate::cli::ask::open_items(&ctx.data().store, "alarm|").await;
+    ctx.say(opspod_commands::alarms::render_alarms(&items, ctx.data().clock.now())).await?;
+    Ok(())
+}
+
+/// The open and upcoming AWS Health events that touch us.
+#[poise::command(slash_command)]
+async fn health(ctx: Context<'_>) -> anyhow::Result<()> {
+    let items = crate::cli::ask::open_items(&ctx.data().store, "health|").await;
+    ctx.say(opspod_commands::alarms::render_health(&items, ctx.data().clock.now())).await?;
     Ok(())
 }
 
