@@ -484,3 +484,43 @@ async fn draft_bug_report_answers_privately_with_the_markdown_file_and_a_preview
     assert!(preview.contains("KeyError") && preview.contains("cart/add.py:21"), "{preview}");
     assert_eq!(h.only_message(TEAM).edit_count, 0, "asking for a draft changes nothing");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn errors_is_deferred_at_once_then_answered_from_aws_in_the_channel() {
+    let front = support::cbor_front::CloudWatchFront::start(&support::aws_endpoint()).await;
+    // SAFETY: nextest runs each test in its own process; the bot reads these when the command first needs AWS.
+    unsafe {
+        std::env::set_var("AWS_ENDPOINT_URL", support::aws_endpoint());
+        std::env::set_var("AWS_ENDPOINT_URL_CLOUDWATCH", front.url());
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        std::env::set_var("AWS_REGION", "us-east-1");
+        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+    }
+    let world = support::lambda_world::World::connect(&front.url()).await;
+    let function = format!("search-api-{}", support::run::unique("cmd"));
+    world.function(&function, aws_sdk_lambda::types::Runtime::Nodejs20x).await;
+    let at = chrono::Utc::now() - chrono::Duration::minutes(30);
+    world.metric(&function, "Invocations", aws_sdk_cloudwatch::types::StandardUnit::Count, &[(at, vec![40.0])]).await;
+    world.metric(&function, "Errors", aws_sdk_cloudwatch::types::StandardUnit::Count, &[(at, vec![4.0])]).await;
+
+    let h = harness().await;
+    let actor = Actor { guild_id: GUILD, channel_id: TEAM, user_id: EVE, username: "eve", roles: &[] };
+    let options = serde_json::json!([{"name": "function", "type": 3, "value": function}]);
+    h.fake.send_interaction(h.fake.slash_command(actor, "errors", options)).await;
+    eventually(Duration::from_secs(20), "the answer", || async {
+        h.fake.interaction_responses().iter().any(|r| r.path.starts_with("/webhooks/"))
+    })
+    .await;
+
+    let responses = h.fake.interaction_responses();
+    let deferred = responses[0].json().unwrap();
+    assert_eq!(deferred["type"], 5, "deferred within Discord's three seconds: {deferred}");
+    assert!(
+        deferred["data"]["flags"].is_null() || deferred["data"]["flags"] == 0,
+        "answered in the channel: {deferred}"
+    );
+    let answer = responses.iter().find(|r| r.path.starts_with("/webhooks/")).unwrap().json().unwrap();
+    let content = answer["content"].as_str().unwrap();
+    assert!(content.contains(&function) && content.contains("(10.0%)"), "4 of 40 invocations failed: {content}");
+}

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::outbox::OutboxOp;
+use super::outbox::enqueue_edit_and_note;
 use super::{Dialect, Result, Store, from_millis, millis};
 use crate::domain::Event;
 use crate::domain::context::Related;
@@ -107,22 +107,9 @@ impl Store {
                 return Ok(Finished::MessageChanged);
             }
         }
-        let key = |op: OutboxOp| format!("{}|context|{op}", write.incident_id);
-        for (op, body) in [(OutboxOp::Edit, &write.edit), (OutboxOp::Note, &write.note)] {
-            let Some(body) = body else { continue };
-            sqlx::query(
-                "INSERT INTO outbox (idempotency_key, incident_id, channel, op, body, created_at, next_attempt_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (idempotency_key) DO NOTHING",
-            )
-            .bind(key(op))
-            .bind(write.incident_id.clone())
-            .bind(write.channel.clone())
-            .bind(op.as_str())
-            .bind(body.clone())
-            .bind(millis(write.at))
-            .execute(&mut *tx)
-            .await?;
-        }
+        let stem = format!("{}|context", write.incident_id);
+        let (edit, note) = (write.edit.as_ref(), write.note.as_ref());
+        enqueue_edit_and_note(&mut tx, &stem, &write.incident_id, &write.channel, edit, note, write.at).await?;
         sqlx::query(
             "INSERT INTO incident_timeline (incident_id, at, kind, actor, via, event_key, note) \
              VALUES ($1, $2, 'context', 'opspod', 'enrichment', NULL, 'context added')",

@@ -145,6 +145,35 @@ impl Store {
     }
 }
 
+/// An incident's edit and thread note for one change, queued in `tx` under keys made from `key_stem`
+/// (`inc-1|context` → `inc-1|context|edit`), so a retried change queues them once.
+pub(super) async fn enqueue_edit_and_note(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    key_stem: &str,
+    incident_id: &str,
+    channel: &str,
+    edit: Option<&String>,
+    note: Option<&String>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    for (op, body) in [(OutboxOp::Edit, edit), (OutboxOp::Note, note)] {
+        let Some(body) = body else { continue };
+        sqlx::query(
+            "INSERT INTO outbox (idempotency_key, incident_id, channel, op, body, created_at, next_attempt_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (idempotency_key) DO NOTHING",
+        )
+        .bind(format!("{key_stem}|{op}"))
+        .bind(incident_id.to_owned())
+        .bind(channel.to_owned())
+        .bind(op.as_str())
+        .bind(body.clone())
+        .bind(millis(at))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 fn outbox_row(row: &AnyRow) -> Result<OutboxRow> {
     let op: String = row.try_get("op")?;
     Ok(OutboxRow {

@@ -77,11 +77,7 @@ async fn errors(
     function: Option<String>,
     #[description = "How far back: 15m, 6h, 7d (at most 30d); 24h when left out"] since: Option<String>,
 ) -> anyhow::Result<()> {
-    let (function, since) = arguments(function, since)?;
-    ctx.defer().await?;
-    let answer = ctx.data().insights.errors(function.as_ref(), since).await.map_err(|e| UserError(e.to_string()))?;
-    ctx.say(answer.render_text()).await?;
-    Ok(())
+    answer(ctx, function, since, Question::Errors).await
 }
 
 /// Cold starts per function from Lambda's REPORT lines, interactive functions first.
@@ -93,12 +89,7 @@ async fn coldstarts(
     function: Option<String>,
     #[description = "How far back: 15m, 6h, 7d (at most 30d); 24h when left out"] since: Option<String>,
 ) -> anyhow::Result<()> {
-    let (function, since) = arguments(function, since)?;
-    ctx.defer().await?;
-    let answer =
-        ctx.data().insights.coldstarts(function.as_ref(), since).await.map_err(|e| UserError(e.to_string()))?;
-    ctx.say(answer.render_text()).await?;
-    Ok(())
+    answer(ctx, function, since, Question::ColdStarts).await
 }
 
 /// What Lambda bills per function, what failed invocations cost, and the month at this rate.
@@ -110,11 +101,7 @@ async fn cost(
     function: Option<String>,
     #[description = "How far back: 15m, 6h, 7d (at most 30d); 24h when left out"] since: Option<String>,
 ) -> anyhow::Result<()> {
-    let (function, since) = arguments(function, since)?;
-    ctx.defer().await?;
-    let answer = ctx.data().insights.cost(function.as_ref(), since).await.map_err(|e| UserError(e.to_string()))?;
-    ctx.say(answer.render_text()).await?;
-    Ok(())
+    answer(ctx, function, since, Question::Cost).await
 }
 
 /// A draft bug report for the function's top error, as a Markdown file with a preview.
@@ -157,6 +144,32 @@ async fn alarms(ctx: Context<'_>) -> anyhow::Result<()> {
 async fn health(ctx: Context<'_>) -> anyhow::Result<()> {
     let items = crate::cli::ask::open_items(&ctx.data().store, "health|").await;
     ctx.say(opspod_commands::alarms::render_health(&items, ctx.data().clock.now())).await?;
+    Ok(())
+}
+
+/// The questions that take a function and a window and answer from AWS.
+enum Question {
+    Errors,
+    ColdStarts,
+    Cost,
+}
+
+/// Validates the arguments, defers (AWS may take longer than Discord's three seconds), and answers.
+async fn answer(
+    ctx: Context<'_>,
+    function: Option<String>,
+    since: Option<String>,
+    question: Question,
+) -> anyhow::Result<()> {
+    let (function, since) = arguments(function, since)?;
+    ctx.defer().await?;
+    let (insights, function) = (&ctx.data().insights, function.as_ref());
+    let text = match question {
+        Question::Errors => insights.errors(function, since).await.map(|answer| answer.render_text()),
+        Question::ColdStarts => insights.coldstarts(function, since).await.map(|answer| answer.render_text()),
+        Question::Cost => insights.cost(function, since).await.map(|answer| answer.render_text()),
+    };
+    ctx.say(text.map_err(|error| UserError(error.to_string()))?).await?;
     Ok(())
 }
 
