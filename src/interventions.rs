@@ -7,7 +7,9 @@ use crate::chat::message::{Message, Note};
 use crate::chat::render::intervened;
 use crate::domain::incident::IncidentStatus;
 use crate::domain::lifecycle::{Intervention, Outcome, intervene};
+use crate::domain::silence::SilenceTarget;
 use crate::store::{IncidentView, InterventionWrite, Store, StoreError};
+use opspod_commands::silence::{Shown, SilenceAsk, render_list};
 
 /// Who acted: a stable id for the timeline and how to show them in chat.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,4 +172,50 @@ mod tests {
         let hour = Intervention::Silence(std::time::Duration::from_secs(3600));
         assert_eq!(line(hour, &actor, now), "Silenced by <@7> until 15:06 on 2026-11-20 UTC");
     }
+}
+
+/// `/silence`: lists the silences in force, adds one, or ends one early. Adding and removing are recorded with
+/// who did it; the caller checks that they may.
+pub async fn silence(store: &Store, ask: &SilenceAsk, actor: &Actor, now: DateTime<Utc>) -> Result<Reply, StoreError> {
+    match ask {
+        SilenceAsk::List => Ok(Reply::Done(render_list(&shown_silences(store, now).await?))),
+        SilenceAsk::Add { target, pattern, duration } => {
+            let until = now + chrono::Duration::from_std(duration.duration()).unwrap_or_default();
+            let reason = format!("silenced with /silence by {}", actor.display);
+            store.add_silence(target.as_str(), pattern, until, &reason, &actor.id, now).await?;
+            Ok(Reply::Done(format!(
+                "Silenced {} `{pattern}` until {} UTC. Incidents are still recorded; /silence lists it.",
+                target.as_str().replace('_', " "),
+                until.format("%Y-%m-%d %H:%M")
+            )))
+        }
+        SilenceAsk::Remove { id } => Ok(if store.remove_silence(*id, now).await? {
+            Reply::Done(format!("Silence #{id} ended by {}.", actor.display))
+        } else {
+            Reply::Refused(format!("There is no silence #{id} in force."))
+        }),
+    }
+}
+
+async fn shown_silences(store: &Store, now: DateTime<Utc>) -> Result<Vec<Shown>, StoreError> {
+    Ok(store
+        .silences(now)
+        .await?
+        .into_iter()
+        .map(|silence| {
+            let (kind, glob) = match &silence.target {
+                SilenceTarget::Alarm(glob) => ("alarm", glob),
+                SilenceTarget::Resource(glob) => ("resource", glob),
+                SilenceTarget::HealthType(glob) => ("health_type", glob),
+            };
+            Shown {
+                id: silence.id,
+                kind: kind.to_owned(),
+                pattern: glob.pattern().to_owned(),
+                expires_at: silence.expires_at,
+                created_by: display_actor(&silence.created_by),
+                reason: silence.reason,
+            }
+        })
+        .collect())
 }

@@ -210,3 +210,30 @@ fn ask_lists_what_is_in_alarm_and_the_open_health_events_from_the_store() {
     assert_eq!(items[0]["state"], "open");
     assert!(items[0]["title"].as_str().unwrap().contains("LAMBDA"), "{items}");
 }
+
+#[test]
+fn ask_adds_lists_and_ends_silences_and_refuses_a_pattern_that_matches_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}?mode=rwc", dir.path().join("opspod.db").display());
+    let ask = |line: &str| {
+        Command::new(env!("CARGO_BIN_EXE_opspod"))
+            .args(["ask", "--config", "config/demo/opspod.toml", line])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("OPSPOD_CONFIG")
+            .env("OPSPOD_STORE__DATABASE", &database)
+            .env("OPSPOD_LOG", "warn")
+            .env("USER", "dana")
+            .output()
+            .expect("run opspod")
+    };
+    assert_eq!(stdout(&ask("/silence")).trim(), "No silences are in force.");
+    let added = stdout(&ask("/silence alarm:checkout-* for:4h"));
+    assert!(added.starts_with("Silenced alarm `checkout-*` until"), "{added}");
+    let listed = stdout(&ask("/silence"));
+    assert!(listed.contains("#1 alarm `checkout-*` until") && listed.contains("by cli:dana"), "{listed}");
+    assert_eq!(stdout(&ask("/silence remove:1")).trim(), "Silence #1 ended by cli:dana.");
+    assert_eq!(stdout(&ask("/silence")).trim(), "No silences are in force.");
+    let everything = ask("/silence resource:*");
+    assert_eq!(everything.status.code(), Some(2));
+    assert!(stderr(&everything).contains("would silence every alert"), "{}", stderr(&everything));
+}

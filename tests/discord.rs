@@ -99,6 +99,14 @@ impl Harness {
         messages.into_iter().next().unwrap()
     }
 
+    /// The `n`th interaction response, which must be private, as text.
+    async fn private_answer(&self, n: usize) -> String {
+        eventually(Duration::from_secs(5), "an answer", || async { self.fake.interaction_responses().len() > n }).await;
+        let response = self.fake.interaction_responses()[n].json().cloned().unwrap();
+        assert_eq!(response["data"]["flags"], 64, "private: {response}");
+        response["data"]["content"].as_str().unwrap().to_owned()
+    }
+
     async fn press(&self, user: u64, roles: &[u64], message: &Value, custom_id: &str) -> String {
         let actor = Actor { guild_id: GUILD, channel_id: ONCALL, user_id: user, username: "someone", roles };
         let before = self.fake.interaction_responses().len();
@@ -233,7 +241,10 @@ async fn the_incident_command_answers_privately_with_the_open_incidents() {
     assert_eq!(answer["data"]["flags"], 64);
     let names: Vec<String> =
         h.fake.registered_commands(Some(GUILD)).iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(names, vec!["help", "incident", "errors", "coldstarts", "cost", "bugreport", "alarms", "health"]);
+    assert_eq!(
+        names,
+        vec!["help", "incident", "errors", "coldstarts", "cost", "bugreport", "alarms", "health", "silence"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -523,4 +534,22 @@ async fn errors_is_deferred_at_once_then_answered_from_aws_in_the_channel() {
     let answer = responses.iter().find(|r| r.path.starts_with("/webhooks/")).unwrap().json().unwrap();
     let content = answer["content"].as_str().unwrap();
     assert!(content.contains(&function) && content.contains("(10.0%)"), "4 of 40 invocations failed: {content}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_responders_may_add_a_silence_and_everyone_may_list_them() {
+    let h = harness().await;
+    let eve = Actor { guild_id: GUILD, channel_id: TEAM, user_id: EVE, username: "eve", roles: &[] };
+    let dana = Actor { guild_id: GUILD, channel_id: TEAM, user_id: DANA, username: "dana", roles: &[ONCALL_ROLE] };
+    let add = serde_json::json!([{"name": "alarm", "type": 3, "value": "checkout-*"}, {"name": "for", "type": 3, "value": "4h"}]);
+
+    h.fake.send_interaction(h.fake.slash_command(eve, "silence", add.clone())).await;
+    assert!(h.private_answer(0).await.starts_with("Only members with @oncall can add or end silences"));
+    assert!(h.app.store.silences(chrono::Utc::now()).await.unwrap().is_empty(), "nothing changed");
+
+    h.fake.send_interaction(h.fake.slash_command(dana, "silence", add)).await;
+    assert!(h.private_answer(1).await.starts_with("Silenced alarm `checkout-*` until"));
+    h.fake.send_interaction(h.fake.slash_command(eve, "silence", serde_json::json!([]))).await;
+    let listed = h.private_answer(2).await;
+    assert!(listed.contains("#1 alarm `checkout-*`") && listed.contains(&format!("by <@{DANA}>")), "{listed}");
 }

@@ -16,6 +16,7 @@ pub enum Ask {
     Incident { id: Option<String> },
     Alarms,
     Health,
+    Silence(crate::silence::SilenceAsk),
     Help,
 }
 
@@ -25,7 +26,7 @@ struct Spec {
     options: &'static [&'static str],
 }
 
-const SPECS: [Spec; 8] = [
+const SPECS: [Spec; 9] = [
     Spec { name: "errors", options: &["function", "since"] },
     Spec { name: "coldstarts", options: &["function", "since"] },
     Spec { name: "cost", options: &["function", "since"] },
@@ -33,6 +34,7 @@ const SPECS: [Spec; 8] = [
     Spec { name: "incident", options: &["id"] },
     Spec { name: "alarms", options: &[] },
     Spec { name: "health", options: &[] },
+    Spec { name: "silence", options: &["alarm", "resource", "health", "for", "remove"] },
     Spec { name: "help", options: &[] },
 ];
 
@@ -66,6 +68,10 @@ fn build(spec: &Spec, options: &BTreeMap<&'static str, String>) -> Result<Ask, A
             id: options.get("id").map(|raw| incident::validate_id(raw).map(str::to_owned)).transpose()?,
         },
         "alarms" => Ask::Alarms,
+        "silence" => {
+            let get = |key: &str| options.get(key).map(String::as_str);
+            Ask::Silence(crate::silence::ask(get("alarm"), get("resource"), get("health"), get("for"), get("remove"))?)
+        }
         "health" => Ask::Health,
         _ => Ask::Help,
     })
@@ -226,11 +232,11 @@ mod tests {
         let message = error("/digest checkout-api");
         assert_eq!(
             message,
-            "Unknown command `/digest`; the commands are /errors, /coldstarts, /cost, /bugreport, /incident, /alarms, /health, /help."
+            "Unknown command `/digest`; the commands are /errors, /coldstarts, /cost, /bugreport, /incident, /alarms, /health, /silence, /help."
         );
         assert_eq!(
             error(""),
-            "Type a command: /errors, /coldstarts, /cost, /bugreport, /incident, /alarms, /health, /help."
+            "Type a command: /errors, /coldstarts, /cost, /bugreport, /incident, /alarms, /health, /silence, /help."
         );
     }
 

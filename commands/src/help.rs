@@ -1,7 +1,7 @@
 //! `/help`: what opspod can do in this server, and what is not built yet.
 
 /// One line per command: its usage, what it does, and an example to copy.
-pub const COMMANDS: [(&str, &str, &str); 8] = [
+pub const COMMANDS: [(&str, &str, &str); 9] = [
     (
         "/errors [function] [since]",
         "which functions fail, how often, and their top error signatures",
@@ -29,6 +29,11 @@ pub const COMMANDS: [(&str, &str, &str); 8] = [
     ),
     ("/alarms", "what is in ALARM now, and for how long", "/alarms"),
     ("/health", "the open and upcoming AWS Health events that touch us", "/health"),
+    (
+        "/silence [alarm|resource|health] [for] [remove]",
+        "list the silences, silence an alarm, resource or Health type for a while, or remove one",
+        "/silence alarm:checkout-* for:4h",
+    ),
     ("/help", "this list", "/help"),
 ];
 

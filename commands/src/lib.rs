@@ -14,4 +14,5 @@ pub mod cost;
 pub mod errors;
 pub mod help;
 pub mod incident;
+pub mod silence;
 mod text;

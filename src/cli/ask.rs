@@ -75,8 +75,20 @@ async fn answer(insights: &Insights, app: &App, question: Ask, format: Format) -
                 (false, false) => opspod_commands::alarms::render_health(&items, now),
             }
         }
+        Ask::Silence(silence) => {
+            let actor = crate::interventions::Actor { id: cli_actor(), display: cli_actor() };
+            match crate::interventions::silence(&app.store, &silence, &actor, chrono::Utc::now()).await {
+                Ok(reply) => reply.text().to_owned(),
+                Err(error) => format!("The store failed: {error}"),
+            }
+        }
         Ask::Help => opspod_commands::help::render(),
     })
+}
+
+/// Who acts from the terminal: the local user, as the timeline and silences record it.
+fn cli_actor() -> String {
+    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
 }
 
 /// The open incidents of one kind, as `/alarms` and `/health` list them.

@@ -52,6 +52,17 @@ impl Store {
         Ok(())
     }
 
+    /// Ends a silence now; false when there is no silence with that id still in force.
+    pub async fn remove_silence(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+        let ended = sqlx::query("UPDATE silences SET expires_at = $1 WHERE id = $2 AND expires_at > $1")
+            .bind(millis(now))
+            .bind(id)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+        Ok(ended > 0)
+    }
+
     pub async fn silences(&self, now: DateTime<Utc>) -> Result<Vec<Silence>> {
         let rows = sqlx::query(ACTIVE_SILENCES).bind(millis(now)).fetch_all(self.pool()).await?;
         rows.iter().map(silence).collect()

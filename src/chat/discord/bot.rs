@@ -65,13 +65,13 @@ impl FunctionCache {
 pub type Context<'a> = poise::Context<'a, Arc<BotState>, anyhow::Error>;
 
 impl BotState {
-    fn may_respond(&self, member: Option<&Member>) -> bool {
+    pub fn may_respond(&self, member: Option<&Member>) -> bool {
         member.is_some_and(|member| {
             member.roles.iter().any(|role| self.responders.iter().any(|(id, _)| role.get() == *id))
         })
     }
 
-    fn responder_names(&self) -> String {
+    pub fn responder_names(&self) -> String {
         self.responders.iter().map(|(_, name)| name.as_str()).collect::<Vec<_>>().join(" or ")
     }
 }

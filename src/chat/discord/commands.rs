@@ -9,7 +9,7 @@ use super::bot::{BotState, Context};
 use crate::store::IncidentView;
 
 pub fn all() -> Vec<poise::Command<Arc<BotState>, anyhow::Error>> {
-    vec![help(), incident(), errors(), coldstarts(), cost(), bugreport(), alarms(), health()]
+    vec![help(), incident(), errors(), coldstarts(), cost(), bugreport(), alarms(), health(), silence()]
 }
 
 /// A mistake in what the user typed; shown to them as it is.
@@ -170,6 +170,42 @@ async fn answer(
         Question::Cost => insights.cost(function, since).await.map(|answer| answer.render_text()),
     };
     ctx.say(text.map_err(|error| UserError(error.to_string()))?).await?;
+    Ok(())
+}
+
+/// Lists the silences, silences an alarm, resource or Health type for a while, or ends one early.
+#[poise::command(slash_command, ephemeral)]
+async fn silence(
+    ctx: Context<'_>,
+    #[description = "An alarm name or glob, like checkout-*"] alarm: Option<String>,
+    #[description = "A resource name or glob, like search-api"] resource: Option<String>,
+    #[description = "A Health event type or glob, like AWS_EC2_*"] health: Option<String>,
+    #[description = "How long: 30m, 4h, 7d (at most 30d); 1h when left out"]
+    #[rename = "for"]
+    duration: Option<String>,
+    #[description = "The number of a silence to end now"] remove: Option<String>,
+) -> anyhow::Result<()> {
+    let ask = opspod_commands::silence::ask(
+        alarm.as_deref(),
+        resource.as_deref(),
+        health.as_deref(),
+        duration.as_deref(),
+        remove.as_deref(),
+    )
+    .map_err(|error| UserError(error.0))?;
+    let state = ctx.data();
+    let member = ctx.author_member().await;
+    if ask != opspod_commands::silence::SilenceAsk::List && !state.may_respond(member.as_deref()) {
+        return Err(UserError(format!(
+            "Only members with {} can add or end silences; nothing was changed.",
+            state.responder_names()
+        ))
+        .into());
+    }
+    let user = ctx.author().id;
+    let actor = crate::interventions::Actor { id: format!("discord:{user}"), display: format!("<@{user}>") };
+    let reply = crate::interventions::silence(&state.store, &ask, &actor, state.clock.now()).await?;
+    ctx.say(reply.text()).await?;
     Ok(())
 }
 
