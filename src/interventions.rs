@@ -151,29 +151,6 @@ fn glob_literal(name: &str) -> String {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::glob::Glob;
-
-    #[test]
-    fn a_silence_pattern_matches_exactly_the_alarm_name() {
-        let pattern = glob_literal("weird*name[1]");
-        let glob = Glob::new(&pattern).unwrap();
-        assert!(glob.matches("weird*name[1]"));
-        assert!(!glob.matches("weirdXname1"));
-    }
-
-    #[test]
-    fn lines_say_who_did_what() {
-        let actor = Actor { id: "discord:7".into(), display: "<@7>".into() };
-        let now: DateTime<Utc> = "2026-11-20T14:06:00Z".parse().unwrap();
-        assert_eq!(line(Intervention::Acknowledge, &actor, now), "Acknowledged by <@7>");
-        let hour = Intervention::Silence(std::time::Duration::from_secs(3600));
-        assert_eq!(line(hour, &actor, now), "Silenced by <@7> until 15:06 on 2026-11-20 UTC");
-    }
-}
-
 /// `/silence`: lists the silences in force, adds one, or ends one early. Adding and removing are recorded with
 /// who did it; the caller checks that they may.
 pub async fn silence(store: &Store, ask: &SilenceAsk, actor: &Actor, now: DateTime<Utc>) -> Result<Reply, StoreError> {
@@ -218,4 +195,27 @@ async fn shown_silences(store: &Store, now: DateTime<Utc>) -> Result<Vec<Shown>,
             }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::glob::Glob;
+
+    #[test]
+    fn a_silence_pattern_matches_exactly_the_alarm_name() {
+        let pattern = glob_literal("weird*name[1]");
+        let glob = Glob::new(&pattern).unwrap();
+        assert!(glob.matches("weird*name[1]"));
+        assert!(!glob.matches("weirdXname1"));
+    }
+
+    #[test]
+    fn lines_say_who_did_what() {
+        let actor = Actor { id: "discord:7".into(), display: "<@7>".into() };
+        let now: DateTime<Utc> = "2026-11-20T14:06:00Z".parse().unwrap();
+        assert_eq!(line(Intervention::Acknowledge, &actor, now), "Acknowledged by <@7>");
+        let hour = Intervention::Silence(std::time::Duration::from_secs(3600));
+        assert_eq!(line(hour, &actor, now), "Silenced by <@7> until 15:06 on 2026-11-20 UTC");
+    }
 }
