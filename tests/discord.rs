@@ -448,15 +448,7 @@ async fn context_is_edited_in_with_the_chart_attached_inside_the_embed() {
 #[tokio::test(flavor = "multi_thread")]
 async fn draft_bug_report_answers_privately_with_the_markdown_file_and_a_preview() {
     let front = support::cbor_front::CloudWatchFront::start(&support::aws_endpoint()).await;
-    // SAFETY: nextest runs each test in its own process; the bot reads these when the first report is asked for.
-    unsafe {
-        std::env::set_var("AWS_ENDPOINT_URL", support::aws_endpoint());
-        std::env::set_var("AWS_ENDPOINT_URL_CLOUDWATCH", front.url());
-        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-        std::env::set_var("AWS_REGION", "us-east-1");
-        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-    }
+    support::point_aws_at_moto(&front.url());
     let world = support::lambda_world::World::connect(&front.url()).await;
     let function = format!("checkout-api-{}", support::run::unique("bug"));
     world.function(&function, aws_sdk_lambda::types::Runtime::Python312).await;
@@ -499,15 +491,7 @@ async fn draft_bug_report_answers_privately_with_the_markdown_file_and_a_preview
 #[tokio::test(flavor = "multi_thread")]
 async fn errors_is_deferred_at_once_then_answered_from_aws_in_the_channel() {
     let front = support::cbor_front::CloudWatchFront::start(&support::aws_endpoint()).await;
-    // SAFETY: nextest runs each test in its own process; the bot reads these when the command first needs AWS.
-    unsafe {
-        std::env::set_var("AWS_ENDPOINT_URL", support::aws_endpoint());
-        std::env::set_var("AWS_ENDPOINT_URL_CLOUDWATCH", front.url());
-        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-        std::env::set_var("AWS_REGION", "us-east-1");
-        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-    }
+    support::point_aws_at_moto(&front.url());
     let world = support::lambda_world::World::connect(&front.url()).await;
     let function = format!("search-api-{}", support::run::unique("cmd"));
     world.function(&function, aws_sdk_lambda::types::Runtime::Nodejs20x).await;

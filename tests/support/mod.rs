@@ -27,6 +27,21 @@ pub fn aws_endpoint() -> String {
         .expect("OPSPOD_TEST_AWS_ENDPOINT is not set: run the tests through .ci/run, which starts moto")
 }
 
+/// Points the AWS SDK clients this process builds from the environment at moto, with CloudWatch going
+/// through `cloudwatch_url` (the CBOR front), as `opspod run` is pointed in production by `AWS_ENDPOINT_URL`.
+pub fn point_aws_at_moto(cloudwatch_url: &str) {
+    // SAFETY: nextest runs each test in its own process, and the bot reads these only when it first needs AWS,
+    // after this returns.
+    unsafe {
+        std::env::set_var("AWS_ENDPOINT_URL", aws_endpoint());
+        std::env::set_var("AWS_ENDPOINT_URL_CLOUDWATCH", cloudwatch_url);
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        std::env::set_var("AWS_REGION", "us-east-1");
+        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+    }
+}
+
 /// A SQLite store in its own temporary folder, removed when dropped.
 pub struct SqliteDb {
     pub dir: tempfile::TempDir,
