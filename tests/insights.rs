@@ -306,3 +306,59 @@ async fn cost_is_billed_duration_times_memory_at_the_bundled_price_with_failures
         assert_eq!(row["currency"], "USD");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn snapstart_restores_count_as_cold_starts_with_their_own_wait() {
+    let front = CloudWatchFront::start(&support::aws_endpoint()).await;
+    let world = World::connect(&front.url()).await;
+    let function = format!("snap-api-{}", unique("snap"));
+    world.function(&function, Runtime::Java21).await;
+    let now = Utc::now();
+    let restores = [120.0, 180.0, 240.0];
+    let mut lines = Vec::new();
+    for i in 0..10 {
+        let at = now - Duration::hours(2) + Duration::minutes(i as i64);
+        let request = format!("5a9b-{i:04}");
+        let restore =
+            restores.get(i).map(|ms| format!("\tRestore Duration: {ms:.2} ms\tBilled Restore Duration: 90 ms"));
+        lines.push((at, format!("START RequestId: {request} Version: 3")));
+        lines.push((at + Duration::milliseconds(50), format!("END RequestId: {request}")));
+        lines.push((
+            at + Duration::milliseconds(51),
+            format!(
+                "REPORT RequestId: {request}\tDuration: 40.00 ms\tBilled Duration: 41 ms\tMemory Size: 1024 MB\tMax Memory Used: 200 MB{}",
+                restore.unwrap_or_default()
+            ),
+        ));
+    }
+    world.log(&function, &lines).await;
+    let seeded = Seeded { functions: vec![], throttled: String::new(), dir: tempfile::tempdir().unwrap(), front };
+
+    let row = &seeded.ask_json(&format!("/coldstarts {function} since:24h"))[0];
+    assert_eq!((row["invocations"].as_u64(), row["cold_starts"].as_u64()), (Some(10), Some(3)), "{row}");
+    assert_eq!(row["init_p50_ms"].as_f64(), Some(nearest_rank(restores.to_vec(), 0.5)), "{row}");
+    assert_eq!(row["init_max_ms"].as_f64(), Some(240.0), "{row}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_repeated_question_within_a_minute_is_answered_without_asking_aws_again() {
+    let front = CloudWatchFront::start(&support::aws_endpoint()).await;
+    support::point_aws_at_moto(&front.url());
+    let access = opspod::aws::AwsAccess::from_config(&opspod::config::Aws {
+        regions: vec!["us-east-1".into()],
+        ..opspod::config::Aws::default()
+    })
+    .await;
+    let insights = opspod::insight::Insights::new(Some(access), Default::default(), None);
+    let name = format!("cached-api-{}", unique("cache"));
+    World::connect(&front.url()).await.function(&name, Runtime::Python312).await;
+    let function = opspod_commands::args::FunctionName::parse(&name).unwrap();
+    let since = opspod_commands::args::Since::parse("6h").unwrap();
+
+    let first = insights.errors(Some(&function), since).await;
+    let calls = front.calls("GetMetricData");
+    let second = insights.errors(Some(&function), since).await;
+    assert!(first.is_ok() && second.is_ok(), "{first:?} {second:?}");
+    assert!(calls >= 1, "the first question asks CloudWatch");
+    assert_eq!(front.calls("GetMetricData"), calls, "the second is answered from the cache");
+}

@@ -170,7 +170,8 @@ impl Insights {
 
     fn coldstarts_of(&self, usage: &FunctionUsage) -> FunctionColdStarts {
         let reports = &usage.logs.reports;
-        let init = reports.init_ms.as_ref();
+        // A SnapStart function's users wait on its restore as others wait on an init.
+        let init = reports.init_ms.as_ref().or(reports.restore_ms.as_ref());
         FunctionColdStarts {
             function: usage.function.clone(),
             invocations: reports.invocations,

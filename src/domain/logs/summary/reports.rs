@@ -14,6 +14,8 @@ pub struct ReportStats {
     pub duration_ms: Option<Percentiles>,
     /// Over cold starts with an `Init Duration` only.
     pub init_ms: Option<Percentiles>,
+    /// Over SnapStart restores (`Restore Duration`), which take the place of an init.
+    pub restore_ms: Option<Percentiles>,
     pub billed_ms: u64,
     pub billed_restore_ms: u64,
     /// The memory size of the latest invocation: it changes when a deploy changes it.
@@ -72,6 +74,7 @@ pub(super) struct ReportAccumulator {
     cold_starts: u64,
     durations: Vec<f64>,
     inits: Vec<f64>,
+    restores: Vec<f64>,
     memory_used_pct: Vec<f64>,
     billed_ms: u64,
     billed_restore_ms: u64,
@@ -95,6 +98,7 @@ impl ReportAccumulator {
         self.cold_starts += u64::from(report.is_cold_start());
         self.durations.push(report.duration_ms);
         self.inits.extend(report.init_ms);
+        self.restores.extend(report.restore_ms);
         self.billed_ms = self.billed_ms.saturating_add(report.billed_ms);
         self.billed_restore_ms = self.billed_restore_ms.saturating_add(report.billed_restore_ms.unwrap_or(0));
         if report.memory_mb > 0 {
@@ -112,6 +116,7 @@ impl ReportAccumulator {
             cold_starts: self.cold_starts,
             duration_ms: Percentiles::of(self.durations),
             init_ms: Percentiles::of(self.inits),
+            restore_ms: Percentiles::of(self.restores),
             billed_ms: self.billed_ms,
             billed_restore_ms: self.billed_restore_ms,
             memory_mb: self.latest_memory.map(|(_, memory)| memory),

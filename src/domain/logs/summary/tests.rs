@@ -185,6 +185,7 @@ fn report_stats_count_cold_starts_billing_and_memory() {
     let reports = &summary.reports;
     assert_eq!((reports.invocations, reports.cold_starts), (3, 2));
     assert_eq!(reports.init_ms.map(|init| (init.count, init.max)), Some((1, 250.12)));
+    assert_eq!(reports.restore_ms.map(|restore| restore.count), Some(1), "the SnapStart restore has its own figures");
     assert_eq!((reports.billed_ms, reports.billed_restore_ms), (13 + 1063 + 250, 200));
     assert_eq!((reports.memory_mb, reports.max_memory_used_mb), (Some(512), Some(100)));
     assert_eq!(reports.duration_ms.map(|d| (d.p50, d.max)), Some((12.34, 812.4)));
