@@ -7,8 +7,10 @@ use crate::chat::message::{Message, Note};
 use crate::chat::render::intervened;
 use crate::domain::incident::IncidentStatus;
 use crate::domain::lifecycle::{Intervention, Outcome, intervene};
+use crate::domain::oncall::Rotation;
 use crate::domain::silence::SilenceTarget;
 use crate::store::{IncidentView, InterventionWrite, Store, StoreError};
+use opspod_commands::oncall;
 use opspod_commands::silence::{Shown, SilenceAsk, render_list};
 
 /// Who acted: a stable id for the timeline and how to show them in chat.
@@ -195,6 +197,32 @@ async fn shown_silences(store: &Store, now: DateTime<Utc>) -> Result<Vec<Shown>,
             }
         })
         .collect())
+}
+
+/// `/oncall`: the shift running now, after handing it over to `handover` when asked (the caller checks who may).
+pub async fn oncall(
+    store: &Store,
+    rotation: Option<&Rotation>,
+    handover: Option<&str>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Reply, StoreError> {
+    let Some(rotation) = rotation else { return Ok(Reply::Refused(oncall::NO_ROTATION.into())) };
+    if let Some(raw) = handover {
+        let to = match oncall::handover_to(raw, &rotation.people) {
+            Ok(to) => to,
+            Err(error) => return Ok(Reply::Refused(error.0)),
+        };
+        store.add_handover(&to, now, &actor.id).await?;
+    }
+    let handovers = store.handovers(now - rotation.shift).await?;
+    let shift = rotation.at(now, &handovers).map(|on_call| oncall::Shift {
+        person: on_call.person,
+        until: on_call.until,
+        next: on_call.next,
+        handed_over_by: on_call.handed_over.map(|handover| display_actor(&handover.by)),
+    });
+    Ok(Reply::Done(oncall::render(shift.as_ref())))
 }
 
 #[cfg(test)]

@@ -237,3 +237,37 @@ fn ask_adds_lists_and_ends_silences_and_refuses_a_pattern_that_matches_everythin
     assert_eq!(everything.status.code(), Some(2));
     assert!(stderr(&everything).contains("would silence every alert"), "{}", stderr(&everything));
 }
+
+#[test]
+fn ask_says_who_is_on_call_and_a_handover_gives_the_rest_of_the_shift() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}?mode=rwc", dir.path().join("opspod.db").display());
+    let config = dir.path().join("opspod.toml");
+    // Weekly shifts that started 7½ days ago: the second person's shift is running, with 3½ days to go.
+    let start = chrono::Utc::now() - chrono::Duration::hours(7 * 24 + 12);
+    std::fs::write(
+        &config,
+        format!(
+            "[store]\ndatabase = \"{database}\"\n[channels.team]\n[channels.oncall]\n\
+             [mentions]\ndana = \"user:1\"\neve = \"user:2\"\nsam = \"user:3\"\n\
+             [oncall]\nrotation = [\"@dana\", \"@eve\", \"@sam\"]\nstart = \"{}\"\n",
+            start.to_rfc3339()
+        ),
+    )
+    .unwrap();
+    let ask = |line: &str| {
+        Command::new(env!("CARGO_BIN_EXE_opspod"))
+            .args(["ask", "--config", config.to_str().unwrap(), line])
+            .env("OPSPOD_LOG", "warn")
+            .env("USER", "dana")
+            .output()
+            .expect("run opspod")
+    };
+    let until = (start + chrono::Duration::days(14)).format("%a %Y-%m-%d %H:%M").to_string();
+    assert_eq!(stdout(&ask("/oncall")).trim(), format!("On call: **@eve** until {until} UTC. Next: @sam."));
+    let handed = stdout(&ask("/oncall handover:sam"));
+    assert_eq!(handed.trim(), format!("On call: **@sam** (handed over by cli:dana) until {until} UTC. Next: @sam."));
+    assert!(stdout(&ask("/oncall")).contains("**@sam**"), "the hand-over is remembered");
+    let wrong = stdout(&ask("/oncall handover:@bob"));
+    assert!(wrong.contains("must be someone in the rotation (@dana, @eve, @sam)"), "{wrong}");
+}

@@ -9,14 +9,32 @@ use crate::text;
 /// A command line as typed in chat or to `opspod ask`: "/errors checkout-api since:24h".
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ask {
-    Errors { function: Option<FunctionName>, since: Since },
-    ColdStarts { function: Option<FunctionName>, since: Since },
-    Cost { function: Option<FunctionName>, since: Since },
-    BugReport { function: FunctionName, since: Since },
-    Incident { id: Option<String> },
+    Errors {
+        function: Option<FunctionName>,
+        since: Since,
+    },
+    ColdStarts {
+        function: Option<FunctionName>,
+        since: Since,
+    },
+    Cost {
+        function: Option<FunctionName>,
+        since: Since,
+    },
+    BugReport {
+        function: FunctionName,
+        since: Since,
+    },
+    Incident {
+        id: Option<String>,
+    },
     Alarms,
     Health,
     Silence(crate::silence::SilenceAsk),
+    /// `handover` is checked against the rotation by the caller, which knows it.
+    OnCall {
+        handover: Option<String>,
+    },
     Help,
 }
 
@@ -26,7 +44,7 @@ struct Spec {
     options: &'static [&'static str],
 }
 
-const SPECS: [Spec; 9] = [
+const SPECS: [Spec; 10] = [
     Spec { name: "errors", options: &["function", "since"] },
     Spec { name: "coldstarts", options: &["function", "since"] },
     Spec { name: "cost", options: &["function", "since"] },
@@ -35,6 +53,7 @@ const SPECS: [Spec; 9] = [
     Spec { name: "alarms", options: &[] },
     Spec { name: "health", options: &[] },
     Spec { name: "silence", options: &["alarm", "resource", "health", "for", "remove"] },
+    Spec { name: "oncall", options: &["handover"] },
     Spec { name: "help", options: &[] },
 ];
 
@@ -68,6 +87,7 @@ fn build(spec: &Spec, options: &BTreeMap<&'static str, String>) -> Result<Ask, A
             id: options.get("id").map(|raw| incident::validate_id(raw).map(str::to_owned)).transpose()?,
         },
         "alarms" => Ask::Alarms,
+        "oncall" => Ask::OnCall { handover: options.get("handover").cloned() },
         "silence" => {
             let get = |key: &str| options.get(key).map(String::as_str);
             Ask::Silence(crate::silence::ask(get("alarm"), get("resource"), get("health"), get("for"), get("remove"))?)
@@ -232,11 +252,11 @@ mod tests {
         let message = error("/digest checkout-api");
         assert_eq!(
             message,
-            "Unknown command `/digest`; the commands are /errors, /coldstarts, /cost, /bugreport, /incident, /alarms, /health, /silence, /help."
+            "Unknown command `/digest`; the commands are /errors, /coldstarts, /cost, /bugreport, /incident, /alarms, /health, /silence, /oncall, /help."
         );
         assert_eq!(
             error(""),
-            "Type a command: /errors, /coldstarts, /cost, /bugreport, /incident, /alarms, /health, /silence, /help."
+            "Type a command: /errors, /coldstarts, /cost, /bugreport, /incident, /alarms, /health, /silence, /oncall, /help."
         );
     }
 

@@ -1,7 +1,7 @@
 //! `/help`: what opspod can do in this server, and what is not built yet.
 
 /// One line per command: its usage, what it does, and an example to copy.
-pub const COMMANDS: [(&str, &str, &str); 9] = [
+pub const COMMANDS: [(&str, &str, &str); 10] = [
     (
         "/errors [function] [since]",
         "which functions fail, how often, and their top error signatures",
@@ -33,6 +33,11 @@ pub const COMMANDS: [(&str, &str, &str); 9] = [
         "/silence [alarm|resource|health] [for] [remove]",
         "list the silences, silence an alarm, resource or Health type for a while, or remove one",
         "/silence alarm:checkout-* for:4h",
+    ),
+    (
+        "/oncall [handover]",
+        "who is on call until when, and who is next; handover: gives the rest of the shift to someone",
+        "/oncall handover:@eve",
     ),
     ("/help", "this list", "/help"),
 ];

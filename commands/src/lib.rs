@@ -14,5 +14,6 @@ pub mod cost;
 pub mod errors;
 pub mod help;
 pub mod incident;
+pub mod oncall;
 pub mod silence;
 mod text;

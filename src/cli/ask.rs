@@ -27,7 +27,8 @@ pub async fn ask(args: &AskArgs) -> anyhow::Result<ExitCode> {
     let aws = loaded.config.aws_settings();
     let access = if aws.enabled { Some(AwsAccess::from_config(&aws).await) } else { None };
     let insights = Insights::new(access, loaded.config.directory(), Some(app.store.clone()));
-    let answer = answer(&insights, &app, question, args.format).await;
+    let rotation = loaded.config.rotation();
+    let answer = answer(&insights, &app, &rotation, question, args.format).await;
     app.store.close().await;
     match answer {
         Ok(text) => {
@@ -42,7 +43,13 @@ pub async fn ask(args: &AskArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The answer as text or JSON.
-async fn answer(insights: &Insights, app: &App, question: Ask, format: Format) -> Result<String, InsightError> {
+async fn answer(
+    insights: &Insights,
+    app: &App,
+    rotation: &Option<crate::domain::oncall::Rotation>,
+    question: Ask,
+    format: Format,
+) -> Result<String, InsightError> {
     let json = format == Format::Json;
     Ok(match question {
         Ask::Errors { function, since } => {
@@ -78,6 +85,16 @@ async fn answer(insights: &Insights, app: &App, question: Ask, format: Format) -
         Ask::Silence(silence) => {
             let actor = crate::interventions::Actor { id: cli_actor(), display: cli_actor() };
             match crate::interventions::silence(&app.store, &silence, &actor, chrono::Utc::now()).await {
+                Ok(reply) => reply.text().to_owned(),
+                Err(error) => format!("The store failed: {error}"),
+            }
+        }
+        Ask::OnCall { handover } => {
+            let actor = crate::interventions::Actor { id: cli_actor(), display: cli_actor() };
+            let rotation = rotation.as_ref();
+            match crate::interventions::oncall(&app.store, rotation, handover.as_deref(), &actor, chrono::Utc::now())
+                .await
+            {
                 Ok(reply) => reply.text().to_owned(),
                 Err(error) => format!("The store failed: {error}"),
             }

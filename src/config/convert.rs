@@ -91,6 +91,16 @@ impl Config {
         }
     }
 
+    /// The on-call rotation, when `[oncall]` is configured (and valid, which loading checked).
+    pub fn rotation(&self) -> Option<crate::domain::oncall::Rotation> {
+        let oncall = self.oncall.as_ref()?;
+        Some(crate::domain::oncall::Rotation {
+            people: oncall.rotation.clone(),
+            start: chrono::DateTime::parse_from_rfc3339(&oncall.start).ok()?.with_timezone(&chrono::Utc),
+            shift: chrono::Duration::days(i64::from(oncall.shift_days)),
+        })
+    }
+
     /// `[aws]`, or its defaults when the section is absent: the default chain's account and region, polled.
     pub fn aws_settings(&self) -> Aws {
         self.aws.clone().unwrap_or_default()

@@ -27,11 +27,13 @@ pub struct Config {
     pub delivery: Option<Delivery>,
     /// Absent: alerts go to the console instead of Discord.
     pub discord: Option<Discord>,
+    /// Absent: `/oncall` says no rotation is configured.
+    pub oncall: Option<OnCallRotation>,
 }
 
 /// The names of the top-level sections, for "unknown section" messages.
-pub const SECTIONS: [&str; 10] =
-    ["aws", "channels", "delivery", "discord", "mentions", "owners", "routing", "runbooks", "sqs", "store"];
+pub const SECTIONS: [&str; 11] =
+    ["aws", "channels", "delivery", "discord", "mentions", "oncall", "owners", "routing", "runbooks", "sqs", "store"];
 
 /// The database: a SQLite file path, or a `sqlite:`/`postgres://` URL.
 #[derive(Clone, PartialEq, Deserialize)]
@@ -190,6 +192,21 @@ fn default_health_poll_seconds() -> u64 {
 
 fn default_enrich_seconds() -> u64 {
     20
+}
+
+/// Who is on call: people (mention handles) taking shifts in turn from `start`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OnCallRotation {
+    pub rotation: Vec<String>,
+    /// RFC 3339: when the first person's first shift began, e.g. `2026-11-02T09:00:00+01:00`.
+    pub start: String,
+    #[serde(default = "default_shift_days")]
+    pub shift_days: u32,
+}
+
+fn default_shift_days() -> u32 {
+    7
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]

@@ -24,6 +24,7 @@ pub(super) fn config(mut doc: Table, problems: &mut Problems) -> Config {
         sqs: section(&mut doc, "sqs", problems),
         delivery: section(&mut doc, "delivery", problems),
         discord: section(&mut doc, "discord", problems),
+        oncall: section(&mut doc, "oncall", problems),
     }
 }
 

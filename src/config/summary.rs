@@ -54,6 +54,7 @@ impl Config {
             ("delivery", self.delivery_line()),
             ("discord", self.discord_line()),
             ("discord token", token_line(secrets)),
+            ("oncall", self.oncall_line()),
         ];
         let width = lines.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
         lines.iter().map(|(label, text)| format!("{label:<width$}  {text}\n")).collect()
@@ -88,6 +89,18 @@ impl Config {
             .iter()
             .map(|owner| if owner.interactive { format!("{} (interactive)", owner.team) } else { owner.team.clone() });
         teams.collect::<Vec<_>>().join(", ")
+    }
+
+    fn oncall_line(&self) -> String {
+        match &self.oncall {
+            Some(oncall) => format!(
+                "{} in turn, {}-day shifts from {}",
+                oncall.rotation.join(", "),
+                oncall.shift_days,
+                oncall.start
+            ),
+            None => "off: no [oncall] section".into(),
+        }
     }
 
     fn aws_line(&self) -> String {

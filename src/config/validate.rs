@@ -20,6 +20,7 @@ pub(super) fn validate(config: &Config, problems: &mut Problems) {
     check.owners();
     check.runbooks();
     check.aws();
+    check.oncall();
     check.sqs();
     check.delivery();
     check.discord();
@@ -210,6 +211,24 @@ impl Check<'_> {
             }
             _ => {}
         }
+    }
+
+    fn oncall(&mut self) {
+        let Some(oncall) = &self.config.oncall else { return };
+        let at = root("oncall");
+        if oncall.rotation.is_empty() {
+            self.report(at.key("rotation"), "lists nobody: name the people on call, as handles from [mentions]");
+        }
+        for (index, handle) in oncall.rotation.iter().enumerate() {
+            self.mention(at.key("rotation").index(index), handle);
+        }
+        if chrono::DateTime::parse_from_rfc3339(&oncall.start).is_err() {
+            self.report(
+                at.key("start"),
+                format!("{:?} is not an RFC 3339 time like 2026-11-02T09:00:00Z", oncall.start),
+            );
+        }
+        self.range(at.key("shift_days"), u64::from(oncall.shift_days), 1, 28);
     }
 
     fn discord(&mut self) {

@@ -10,6 +10,7 @@ pub mod health;
 pub mod incident;
 pub mod lifecycle;
 pub mod logs;
+pub mod oncall;
 pub mod ownership;
 pub mod resource;
 pub mod routing;

@@ -52,6 +52,34 @@ impl Store {
         Ok(())
     }
 
+    /// Records that `to` takes over the on-call shift from `at`.
+    pub async fn add_handover(&self, to: &str, at: DateTime<Utc>, by: &str) -> Result<()> {
+        sqlx::query("INSERT INTO oncall_handovers (to_handle, at, by_actor) VALUES ($1, $2, $3)")
+            .bind(to.to_owned())
+            .bind(millis(at))
+            .bind(by.to_owned())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Hand-overs made since `since`, oldest first.
+    pub async fn handovers(&self, since: DateTime<Utc>) -> Result<Vec<crate::domain::oncall::Handover>> {
+        let rows = sqlx::query("SELECT to_handle, at, by_actor FROM oncall_handovers WHERE at >= $1 ORDER BY at, id")
+            .bind(millis(since))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(crate::domain::oncall::Handover {
+                    to: row.try_get("to_handle")?,
+                    at: from_millis(row.try_get("at")?),
+                    by: row.try_get("by_actor")?,
+                })
+            })
+            .collect()
+    }
+
     /// Ends a silence now; false when there is no silence with that id still in force.
     pub async fn remove_silence(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
         let ended = sqlx::query("UPDATE silences SET expires_at = $1 WHERE id = $2 AND expires_at > $1")

@@ -31,6 +31,7 @@ pub struct BotState {
     pub functions: FunctionCache,
     /// What `/errors`, `/coldstarts` and `/bugreport` read AWS through.
     pub insights: crate::insight::Insights,
+    pub rotation: Option<crate::domain::oncall::Rotation>,
 }
 
 /// Function names for autocomplete, read from the store at most once a minute so typing stays fast.

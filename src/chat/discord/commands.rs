@@ -9,7 +9,7 @@ use super::bot::{BotState, Context};
 use crate::store::IncidentView;
 
 pub fn all() -> Vec<poise::Command<Arc<BotState>, anyhow::Error>> {
-    vec![help(), incident(), errors(), coldstarts(), cost(), bugreport(), alarms(), health(), silence()]
+    vec![help(), incident(), errors(), coldstarts(), cost(), bugreport(), alarms(), health(), silence(), oncall()]
 }
 
 /// A mistake in what the user typed; shown to them as it is.
@@ -206,6 +206,31 @@ async fn silence(
     let actor = crate::interventions::Actor { id: format!("discord:{user}"), display: format!("<@{user}>") };
     let reply = crate::interventions::silence(&state.store, &ask, &actor, state.clock.now()).await?;
     ctx.say(reply.text()).await?;
+    Ok(())
+}
+
+/// Who is on call until when, and who is next; `handover` gives the rest of the shift to someone else.
+#[poise::command(slash_command)]
+async fn oncall(
+    ctx: Context<'_>,
+    #[description = "Give the rest of the shift to this person in the rotation, like @eve"] handover: Option<String>,
+) -> anyhow::Result<()> {
+    let state = ctx.data();
+    if handover.is_some() && !state.may_respond(ctx.author_member().await.as_deref()) {
+        return Err(UserError(format!(
+            "Only members with {} can hand over; nothing was changed.",
+            state.responder_names()
+        ))
+        .into());
+    }
+    let user = ctx.author().id;
+    let actor = crate::interventions::Actor { id: format!("discord:{user}"), display: format!("<@{user}>") };
+    let now = state.clock.now();
+    let reply =
+        crate::interventions::oncall(&state.store, state.rotation.as_ref(), handover.as_deref(), &actor, now).await?;
+    let none = poise::serenity_prelude::CreateAllowedMentions::new().everyone(false).empty_roles().empty_users();
+    let ephemeral = matches!(reply, crate::interventions::Reply::Refused(_));
+    ctx.send(poise::CreateReply::default().content(reply.text()).allowed_mentions(none).ephemeral(ephemeral)).await?;
     Ok(())
 }
 

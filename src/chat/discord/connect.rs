@@ -72,6 +72,7 @@ pub fn start(
         global_commands: discord.global_commands,
         functions: Default::default(),
         insights: crate::insight::Insights::lazy(config, app.store.clone()),
+        rotation: config.rotation(),
     });
     let http = http(token, discord);
     let bot = tokio::spawn(async move {

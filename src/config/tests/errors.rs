@@ -174,3 +174,14 @@ fn an_assumed_role_must_be_a_role_in_its_own_account() {
     assert!(errors.0[1].message.contains("not a role ARN in account 210987654321"), "{errors}");
     assert!(errors.0[2].message.contains("only used with role_arn"), "{errors}");
 }
+
+#[test]
+fn an_oncall_rotation_names_declared_people_and_a_real_start() {
+    let errors = errors_of(
+        "[channels.team]\n[channels.oncall]\n[mentions]\ndana = \"user:1\"\n[oncall]\nrotation = [\"@dana\", \"@bob\"]\n\
+         start = \"next monday\"\nshift_days = 0\n",
+    );
+    let paths: Vec<&str> = errors.iter().map(|error| error.path.as_str()).collect();
+    assert_eq!(paths, ["oncall.rotation[1]", "oncall.start", "oncall.shift_days"], "{errors}");
+    assert!(errors.0[1].message.contains("not an RFC 3339 time"), "{errors}");
+}
