@@ -276,6 +276,15 @@ async fn a_bad_argument_says_what_is_accepted_and_exits_2() {
     assert!(stderr.contains("must be"), "{stderr}");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_function_that_does_not_exist_is_named_in_the_answer() {
+    let seeded = seed_nothing();
+    let output = seeded.ask(&format!("/errors {} since:1h", unique("ghost")));
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("There is no function ghost-") && stderr.contains("in the watched accounts"), "{stderr}");
+}
+
 fn seed_nothing() -> Seeded {
     let runtime = tokio::runtime::Handle::current();
     let front = tokio::task::block_in_place(|| runtime.block_on(CloudWatchFront::start(&support::aws_endpoint())));

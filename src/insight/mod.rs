@@ -221,10 +221,12 @@ impl Insights {
             }
             found.extend(cached.into_values());
         }
-        if let Some(function) = function
-            && found.iter().all(|usage| !usage.exists)
-        {
-            return Err(InsightError::NoSuchFunction(function.as_str().to_owned()));
+        if let Some(function) = function {
+            // A named function lives in one of the watched accounts and regions; the others only say it is not there.
+            found.retain(|usage| usage.exists);
+            if found.is_empty() {
+                return Err(InsightError::NoSuchFunction(function.as_str().to_owned()));
+            }
         }
         Ok(found)
     }
