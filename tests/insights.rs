@@ -171,6 +171,10 @@ async fn seed() -> Seeded {
 
 impl Seeded {
     fn ask(&self, line: &str) -> Output {
+        self.ask_as(line, "json")
+    }
+
+    fn ask_as(&self, line: &str, format: &str) -> Output {
         let config = self.dir.path().join("opspod.toml");
         let database = format!("sqlite://{}?mode=rwc", self.dir.path().join("opspod.db").display());
         let first = self.functions.first().map_or("none", |(_, name)| name.as_str());
@@ -183,7 +187,7 @@ impl Seeded {
         )
         .unwrap();
         Command::new(env!("CARGO_BIN_EXE_opspod"))
-            .args(["ask", "--config", config.to_str().unwrap(), "--format", "json", line])
+            .args(["ask", "--config", config.to_str().unwrap(), "--format", format, line])
             .env("AWS_ENDPOINT_URL", support::aws_endpoint())
             .env("AWS_ENDPOINT_URL_CLOUDWATCH", self.front.url())
             .env("AWS_ACCESS_KEY_ID", "testing")
@@ -370,4 +374,25 @@ async fn a_repeated_question_within_a_minute_is_answered_without_asking_aws_agai
     assert!(first.is_ok() && second.is_ok(), "{first:?} {second:?}");
     assert!(calls >= 1, "the first question asks CloudWatch");
     assert_eq!(front.calls("GetMetricData"), calls, "the second is answered from the cache");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cost_flags_a_function_whose_compute_is_several_times_its_usual() {
+    let front = CloudWatchFront::start(&support::aws_endpoint()).await;
+    let world = World::connect(&front.url()).await;
+    let function = format!("loop-api-{}", unique("anomaly"));
+    world.function(&function, Runtime::Python312).await;
+    let now = Utc::now();
+    // A week at 1,000 ms of compute a day, then 5,000 ms today: a retry loop, say.
+    let days: Vec<(DateTime<Utc>, Vec<f64>)> =
+        (1..=7).map(|day| (now - Duration::days(day) - Duration::hours(1), vec![1000.0])).collect();
+    world.metric(&function, "Duration", StandardUnit::Milliseconds, &days).await;
+    world.metric(&function, "Duration", StandardUnit::Milliseconds, &[(now - Duration::hours(1), vec![5000.0])]).await;
+    let lines = invocation_lines(Lang::Python, 1, now - Duration::hours(1));
+    world.log(&function, &lines).await;
+    let seeded = Seeded { functions: vec![], throttled: String::new(), dir: tempfile::tempdir().unwrap(), front };
+
+    let output = seeded.ask_as(&format!("/cost {function} since:24h"), "text");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains(&format!("{function}: compute ×5.0 its usual")), "{text}");
 }

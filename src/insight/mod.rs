@@ -125,7 +125,36 @@ impl Insights {
             })
             .collect();
         let today = Utc::now().date_naive();
-        Ok(CostAnswer::new(since, functions, days_in_month(today), notes(&usages)))
+        let mut notes = notes(&usages);
+        notes.extend(self.cost_anomalies(&usages, since).await);
+        Ok(CostAnswer::new(since, functions, days_in_month(today), notes))
+    }
+
+    /// Functions whose compute (CloudWatch `Duration` Sum) in this window is at least twice their usual: the
+    /// median of the seven windows of the same length before it.
+    async fn cost_anomalies(&self, usages: &[Arc<FunctionUsage>], since: Since) -> Vec<String> {
+        const BASELINE_WINDOWS: i32 = 7;
+        let Some(access) = self.access.get().await else { return vec![] };
+        let window = chrono::Duration::from_std(since.duration()).unwrap_or_default();
+        let mut by_scope: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+        for usage in usages.iter().filter(|usage| usage.scanned) {
+            let key = (usage.account.clone().unwrap_or_default(), usage.region.clone());
+            by_scope.entry(key).or_default().push(usage.function.clone());
+        }
+        let mut notes = Vec::new();
+        for ((account, region), names) in by_scope {
+            let Some(config) = access.config_for(&account, &region) else { continue };
+            match usage::duration_history(config, &names, window, BASELINE_WINDOWS, Utc::now()).await {
+                Ok(histories) => notes.extend(names.iter().zip(histories).filter_map(|(name, history)| {
+                    let times = usage::anomaly(&history)?;
+                    Some(format!(
+                        "{name}: compute ×{times:.1} its usual (the median of the {BASELINE_WINDOWS} windows of {since} before)."
+                    ))
+                })),
+                Err(failure) => failure.log("the cost baseline"),
+            }
+        }
+        notes
     }
 
     /// Each function's architecture, from one `ListFunctions` per region.

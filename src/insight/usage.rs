@@ -151,6 +151,57 @@ async fn totals(
         .collect())
 }
 
+/// Each function's billed-duration driver (CloudWatch `Duration` Sum, in ms) per window of the given length,
+/// for the `windows` windows before `end` and the one ending at `end`, oldest first; a window without data is 0.
+pub async fn duration_history(
+    config: &aws_config::SdkConfig,
+    names: &[String],
+    window: chrono::Duration,
+    windows: i32,
+    end: DateTime<Utc>,
+) -> Result<Vec<Vec<f64>>, AwsFailure> {
+    let seconds = window.num_seconds().max(60);
+    let period = u32::try_from((seconds + 59) / 60 * 60).unwrap_or(u32::MAX / 60 * 60);
+    let start = end - chrono::Duration::seconds(i64::from(period)) * (windows + 1);
+    let requests: Vec<MetricRequest> = names
+        .iter()
+        .enumerate()
+        .map(|(index, name)| MetricRequest {
+            id: format!("d{index}"),
+            namespace: "AWS/Lambda".into(),
+            name: "Duration".into(),
+            dimensions: BTreeMap::from([("FunctionName".into(), name.clone())]),
+            stat: "Sum".into(),
+            period_seconds: period,
+        })
+        .collect();
+    let (answers, _) = MetricReader::new(config).fetch(&requests, start, end).await?;
+    // CloudWatch stamps each period with its start, which may be cut to whole seconds: round to the nearest.
+    let period_secs = i64::from(period);
+    let slot = |at: DateTime<Utc>| usize::try_from(((at - start).num_seconds() + period_secs / 2) / period_secs).ok();
+    Ok((0..names.len())
+        .map(|index| {
+            let mut values = vec![0.0; usize::try_from(windows + 1).unwrap_or(1)];
+            for (at, value) in answers.get(&format!("d{index}")).into_iter().flatten() {
+                if let Some(cell) = slot(*at).and_then(|slot| values.get_mut(slot)) {
+                    *cell += value;
+                }
+            }
+            values
+        })
+        .collect())
+}
+
+/// "×3.4 its usual" when the last window is at least twice the median of the windows before it; a function
+/// without history (a median of 0) is new, not anomalous.
+pub fn anomaly(history: &[f64]) -> Option<f64> {
+    let (current, before) = history.split_last()?;
+    let mut before = before.to_vec();
+    before.sort_by(f64::total_cmp);
+    let median = *before.get(before.len() / 2)?;
+    (median > 0.0 && *current >= 2.0 * median).then(|| current / median)
+}
+
 fn summary_of(scanned: &crate::aws::logs::Scanned, budget: ScanBudget) -> Summary {
     let events = scanned
         .events
@@ -167,4 +218,17 @@ fn empty(budget: ScanBudget) -> Summary {
 
 fn limits(budget: ScanBudget) -> Limits {
     Limits { max_events: budget.max_events as u64, max_bytes: budget.max_bytes as u64 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::anomaly;
+
+    #[test]
+    fn a_window_at_twice_the_usual_or_more_is_an_anomaly_and_a_new_function_is_not() {
+        assert_eq!(anomaly(&[10.0, 12.0, 11.0, 40.0]), Some(40.0 / 11.0));
+        assert_eq!(anomaly(&[10.0, 12.0, 11.0, 20.0]), None);
+        assert_eq!(anomaly(&[0.0, 0.0, 0.0, 50.0]), None);
+        assert_eq!(anomaly(&[]), None);
+    }
 }
