@@ -142,6 +142,8 @@ struct Seeded {
     throttled: String,
     dir: tempfile::TempDir,
     front: CloudWatchFront,
+    /// More `[aws]` keys for the config, such as `cost_explorer = true`.
+    aws_extra: String,
 }
 
 async fn seed() -> Seeded {
@@ -166,7 +168,7 @@ async fn seed() -> Seeded {
     let throttled = functions[0].1.clone();
     let throttles = [(now - Duration::hours(2), vec![2.0]), (now - Duration::hours(1), vec![1.0])];
     world.metric(&throttled, "Throttles", StandardUnit::Count, &throttles).await;
-    Seeded { functions, throttled, dir: tempfile::tempdir().unwrap(), front }
+    Seeded { functions, throttled, dir: tempfile::tempdir().unwrap(), front, aws_extra: String::new() }
 }
 
 impl Seeded {
@@ -182,7 +184,8 @@ impl Seeded {
             &config,
             format!(
                 "[store]\ndatabase = \"{database}\"\n[channels.team]\n[channels.oncall]\n[[owners]]\nteam = \"web\"\n\
-                 resources = [\"{first}\"]\ninteractive = true\n[aws]\nregions = [\"us-east-1\"]\n"
+                 resources = [\"{first}\"]\ninteractive = true\n[aws]\nregions = [\"us-east-1\"]\n{}\n",
+                self.aws_extra
             ),
         )
         .unwrap();
@@ -292,7 +295,13 @@ async fn a_function_that_does_not_exist_is_named_in_the_answer() {
 fn seed_nothing() -> Seeded {
     let runtime = tokio::runtime::Handle::current();
     let front = tokio::task::block_in_place(|| runtime.block_on(CloudWatchFront::start(&support::aws_endpoint())));
-    Seeded { functions: vec![], throttled: String::new(), dir: tempfile::tempdir().unwrap(), front }
+    Seeded {
+        functions: vec![],
+        throttled: String::new(),
+        dir: tempfile::tempdir().unwrap(),
+        front,
+        aws_extra: String::new(),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -345,7 +354,13 @@ async fn snapstart_restores_count_as_cold_starts_with_their_own_wait() {
         ));
     }
     world.log(&function, &lines).await;
-    let seeded = Seeded { functions: vec![], throttled: String::new(), dir: tempfile::tempdir().unwrap(), front };
+    let seeded = Seeded {
+        functions: vec![],
+        throttled: String::new(),
+        dir: tempfile::tempdir().unwrap(),
+        front,
+        aws_extra: String::new(),
+    };
 
     let row = &seeded.ask_json(&format!("/coldstarts {function} since:24h"))[0];
     assert_eq!((row["invocations"].as_u64(), row["cold_starts"].as_u64()), (Some(10), Some(3)), "{row}");
@@ -390,9 +405,40 @@ async fn cost_flags_a_function_whose_compute_is_several_times_its_usual() {
     world.metric(&function, "Duration", StandardUnit::Milliseconds, &[(now - Duration::hours(1), vec![5000.0])]).await;
     let lines = invocation_lines(Lang::Python, 1, now - Duration::hours(1));
     world.log(&function, &lines).await;
-    let seeded = Seeded { functions: vec![], throttled: String::new(), dir: tempfile::tempdir().unwrap(), front };
+    let seeded = Seeded {
+        functions: vec![],
+        throttled: String::new(),
+        dir: tempfile::tempdir().unwrap(),
+        front,
+        aws_extra: String::new(),
+    };
 
     let output = seeded.ask_as(&format!("/cost {function} since:24h"), "text");
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains(&format!("{function}: compute ×5.0 its usual")), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cost_explorer_actuals_appear_beside_the_estimate_when_turned_on() {
+    let mut seeded = seed().await;
+    let (_, function) = seeded.functions[0].clone();
+    let today = Utc::now().date_naive();
+    let results = serde_json::json!({"results": [{"ResultsByTime": [
+        {"TimePeriod": {"Start": (today - Duration::days(1)).to_string(), "End": today.to_string()},
+         "Total": {"UnblendedCost": {"Amount": "1.25", "Unit": "USD"}}, "Groups": [], "Estimated": false},
+        {"TimePeriod": {"Start": today.to_string(), "End": (today + Duration::days(1)).to_string()},
+         "Total": {"UnblendedCost": {"Amount": "0.50", "Unit": "USD"}}, "Groups": [], "Estimated": true}
+    ]}]});
+    reqwest::Client::new()
+        .post(format!("{}/moto-api/static/ce/cost-and-usage-results", support::aws_endpoint()))
+        .header("content-type", "application/json")
+        .body(results.to_string())
+        .send()
+        .await
+        .expect("load Cost Explorer results into moto");
+    seeded.aws_extra = "cost_explorer = true".into();
+
+    let text =
+        String::from_utf8_lossy(&seeded.ask_as(&format!("/cost {function} since:24h"), "text").stdout).into_owned();
+    assert!(text.contains("Cost Explorer, actual for all of Lambda on") && text.contains("$1.75 USD"), "{text}");
 }

@@ -61,13 +61,15 @@ pub struct CostAnswer {
     /// The days of the current month, for the month-end forecast at the window's rate.
     pub days_in_month: u32,
     pub notes: Vec<String>,
+    /// Cost Explorer's actual Lambda cost for the whole days the window touches: amount, currency, days.
+    pub actual: Option<(f64, String, String)>,
 }
 
 impl CostAnswer {
     /// Sorts the most expensive first.
     pub fn new(since: Since, mut functions: Vec<FunctionCost>, days_in_month: u32, notes: Vec<String>) -> Self {
         functions.sort_by(by_cost);
-        CostAnswer { since, functions, days_in_month, notes }
+        CostAnswer { since, functions, days_in_month, notes, actual: None }
     }
 
     pub fn total(&self) -> f64 {
@@ -102,6 +104,9 @@ impl CostAnswer {
             money(wasted),
             money(self.month_forecast())
         ));
+        if let Some((amount, currency, days)) = &self.actual {
+            tail.push(format!("Cost Explorer, actual for all of Lambda on {days}: {} {currency}.", money(*amount)));
+        }
         tail.extend(text::italic_notes(&self.notes));
         Fit {
             head,

@@ -3,6 +3,7 @@
 //! (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`) that aws-config reads by itself.
 
 pub mod alarms;
+pub mod costs;
 pub mod failure;
 pub mod health;
 pub mod lambda;

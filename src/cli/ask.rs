@@ -26,7 +26,8 @@ pub async fn ask(args: &AskArgs) -> anyhow::Result<ExitCode> {
     let app = App::open(&loaded, None).await?;
     let aws = loaded.config.aws_settings();
     let access = if aws.enabled { Some(AwsAccess::from_config(&aws).await) } else { None };
-    let insights = Insights::new(access, loaded.config.directory(), Some(app.store.clone()));
+    let insights =
+        Insights::new(access, loaded.config.directory(), Some(app.store.clone())).with_cost_explorer(aws.cost_explorer);
     let rotation = loaded.config.rotation();
     let answer = answer(&insights, &app, &rotation, question, args.format).await;
     app.store.close().await;

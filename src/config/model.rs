@@ -162,6 +162,9 @@ pub struct Aws {
     /// How long enrichment may take before the alert is left as posted.
     #[serde(default = "default_enrich_seconds")]
     pub enrich_seconds: u64,
+    /// Show Cost Explorer's actual Lambda cost beside `/cost`'s estimate; each call costs $0.01.
+    #[serde(default)]
+    pub cost_explorer: bool,
 }
 
 impl Default for Aws {
@@ -174,6 +177,7 @@ impl Default for Aws {
             health_poll_seconds: default_health_poll_seconds(),
             health_organization: false,
             enrich_seconds: default_enrich_seconds(),
+            cost_explorer: false,
         }
     }
 }

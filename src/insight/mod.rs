@@ -65,6 +65,8 @@ pub struct Insights {
     store: Option<Store>,
     budget: ScanBudget,
     cache: Mutex<HashMap<CacheKey, (Instant, Arc<FunctionUsage>)>>,
+    /// Ask Cost Explorer for actuals even when built from an explicit access (the CLI passes its config's choice).
+    cost_explorer: bool,
 }
 
 impl Insights {
@@ -80,8 +82,15 @@ impl Insights {
         Insights::with_cell(cell, config.directory(), Some(store))
     }
 
+    /// Adds Cost Explorer's actuals to `/cost`.
+    pub fn with_cost_explorer(mut self, on: bool) -> Self {
+        self.cost_explorer = on;
+        self
+    }
+
     fn with_cell(access: AccessCell, directory: Directory, store: Option<Store>) -> Self {
-        Insights { access, directory, store, budget: ScanBudget::default(), cache: Mutex::new(HashMap::new()) }
+        let cache = Mutex::new(HashMap::new());
+        Insights { access, directory, store, budget: ScanBudget::default(), cache, cost_explorer: false }
     }
 
     /// `/errors`: every named function, or all functions with their worst first.
@@ -127,7 +136,32 @@ impl Insights {
         let today = Utc::now().date_naive();
         let mut notes = notes(&usages);
         notes.extend(self.cost_anomalies(&usages, since).await);
-        Ok(CostAnswer::new(since, functions, days_in_month(today), notes))
+        let mut answer = CostAnswer::new(since, functions, days_in_month(today), notes);
+        answer.actual = self.actual_cost(since).await;
+        Ok(answer)
+    }
+
+    /// Cost Explorer's Lambda cost for the days the window touches, when `[aws] cost_explorer` is on.
+    async fn actual_cost(&self, since: Since) -> Option<(f64, String, String)> {
+        if !self.access.settings.as_ref().is_some_and(|aws| aws.cost_explorer) && !self.cost_explorer {
+            return None;
+        }
+        let access = self.access.get().await?;
+        let (_, config) = access.health_scopes().first()?;
+        let today = Utc::now().date_naive();
+        let first = (Utc::now() - chrono::Duration::from_std(since.duration()).ok()?).date_naive();
+        let end = today.succ_opt()?;
+        match crate::aws::costs::lambda_cost(config, first, end).await {
+            Ok(Some((amount, currency))) => {
+                let days = if first == today { today.to_string() } else { format!("{first} to {today}") };
+                Some((amount, currency, days))
+            }
+            Ok(None) => None,
+            Err(failure) => {
+                failure.log("the Cost Explorer actuals");
+                None
+            }
+        }
     }
 
     /// Functions whose compute (CloudWatch `Duration` Sum) in this window is at least twice their usual: the
