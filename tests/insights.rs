@@ -442,3 +442,21 @@ async fn cost_explorer_actuals_appear_beside_the_estimate_when_turned_on() {
         String::from_utf8_lossy(&seeded.ask_as(&format!("/cost {function} since:24h"), "text").stdout).into_owned();
     assert!(text.contains("Cost Explorer, actual for all of Lambda on") && text.contains("$1.75 USD"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_insights_and_the_scan_give_the_same_answers() {
+    let mut seeded = seed().await;
+    for (lang, function) in seeded.functions.clone() {
+        seeded.aws_extra = "logs_engine = \"insights\"".into();
+        let through_insights: Vec<Value> = ["/errors", "/coldstarts", "/cost"]
+            .iter()
+            .map(|command| seeded.ask_json(&format!("{command} {function} since:24h")))
+            .collect();
+        seeded.aws_extra = "logs_engine = \"scan\"".into();
+        let through_scan: Vec<Value> = ["/errors", "/coldstarts", "/cost"]
+            .iter()
+            .map(|command| seeded.ask_json(&format!("{command} {function} since:24h")))
+            .collect();
+        assert_eq!(through_insights, through_scan, "{lang:?}");
+    }
+}

@@ -6,6 +6,7 @@ pub mod alarms;
 pub mod costs;
 pub mod failure;
 pub mod health;
+pub mod insights;
 pub mod lambda;
 pub mod logs;
 pub mod metrics;

@@ -165,6 +165,13 @@ pub struct Aws {
     /// Show Cost Explorer's actual Lambda cost beside `/cost`'s estimate; each call costs $0.01.
     #[serde(default)]
     pub cost_explorer: bool,
+    /// How commands read logs: `insights` (Logs Insights filters them server-side) or `scan` (`FilterLogEvents`).
+    #[serde(default = "default_logs_engine")]
+    pub logs_engine: String,
+}
+
+fn default_logs_engine() -> String {
+    "insights".into()
 }
 
 impl Default for Aws {
@@ -178,6 +185,7 @@ impl Default for Aws {
             health_organization: false,
             enrich_seconds: default_enrich_seconds(),
             cost_explorer: false,
+            logs_engine: default_logs_engine(),
         }
     }
 }

@@ -198,6 +198,12 @@ impl Check<'_> {
             self.role(&at, account);
         }
         self.range(root("aws").key("enrich_seconds"), aws.enrich_seconds, 1, 300);
+        if !["insights", "scan"].contains(&aws.logs_engine.as_str()) {
+            self.report(
+                root("aws").key("logs_engine"),
+                format!("must be \"insights\" or \"scan\", not {:?}", aws.logs_engine),
+            );
+        }
     }
 
     fn role(&mut self, at: &KeyPath, account: &Account) {

@@ -78,8 +78,15 @@ impl Insights {
     /// For the bot: AWS access is built on the first command that needs it, from `[aws]`.
     pub fn lazy(config: &crate::config::Config, store: Store) -> Self {
         let settings = config.aws_settings();
+        let insights = settings.logs_engine == "insights";
         let cell = AccessCell { cell: tokio::sync::OnceCell::new(), settings: Some(settings) };
-        Insights::with_cell(cell, config.directory(), Some(store))
+        Insights::with_cell(cell, config.directory(), Some(store)).with_logs_insights(insights)
+    }
+
+    /// Reads logs through Logs Insights (`true`) or a `FilterLogEvents` scan.
+    pub fn with_logs_insights(mut self, on: bool) -> Self {
+        self.budget.insights = on;
+        self
     }
 
     /// Adds Cost Explorer's actuals to `/cost`.

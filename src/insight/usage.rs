@@ -8,6 +8,7 @@ use futures::stream::{self, StreamExt};
 
 use crate::aws::Scope;
 use crate::aws::failure::AwsFailure;
+use crate::aws::insights::InsightsReader;
 use crate::aws::lambda::FunctionReader;
 use crate::aws::logs::{LogReader, ScanLimits};
 use crate::aws::metrics::{MetricReader, MetricRequest, Series};
@@ -16,17 +17,24 @@ use crate::domain::logs::{Limits, LogEvent, Summary, summarize};
 /// Functions whose logs are read at the same time.
 const CONCURRENCY: usize = 8;
 
-/// How much of one function's logs a command may read.
+/// How much of one function's logs a command may read, and through which API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScanBudget {
     pub max_events: usize,
     pub max_bytes: usize,
     pub max_time: Duration,
+    /// Logs Insights filters server-side (10,000 lines at most per function); otherwise `FilterLogEvents`.
+    pub insights: bool,
 }
 
 impl Default for ScanBudget {
     fn default() -> Self {
-        ScanBudget { max_events: 200_000, max_bytes: 64 * 1024 * 1024, max_time: Duration::from_secs(20) }
+        ScanBudget {
+            max_events: 200_000,
+            max_bytes: 64 * 1024 * 1024,
+            max_time: Duration::from_secs(20),
+            insights: true,
+        }
     }
 }
 
@@ -76,13 +84,18 @@ pub async fn gather(
     let scanned: Vec<usize> =
         if scan_all { (0..names.len()).collect() } else { by_failures.into_iter().take(top).collect() };
     let reader = LogReader::new(config);
+    let insights = InsightsReader::new(config);
     let limits = ScanLimits { max_events: budget.max_events, max_bytes: budget.max_bytes, max_time: budget.max_time };
     let scans: Vec<(usize, Scan)> = stream::iter(scanned.clone())
         .map(|index| {
-            let reader = reader.clone();
+            let (reader, insights) = (reader.clone(), insights.clone());
             let group = format!("/aws/lambda/{}", names[index]);
             async move {
-                let scanned = reader.scan(&group, start, end, limits).await;
+                let scanned = if budget.insights {
+                    insights.lines(&group, start, end, budget.max_time).await
+                } else {
+                    reader.scan(&group, start, end, limits).await
+                };
                 (index, scanned.map(|scanned| (summary_of(&scanned, budget), scanned.missing)))
             }
         })

@@ -1,0 +1,127 @@
+//! CloudWatch Logs Insights as a log source for commands: the service filters a function's log group down to the
+//! lines opspod reads (errors, timeouts, crashes and the platform's START/REPORT lines), and opspod folds them
+//! exactly as it folds a `FilterLogEvents` scan, so both engines give the same numbers.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_cloudwatchlogs::Client;
+use aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata;
+use aws_sdk_cloudwatchlogs::types::{QueryStatus, ResultField};
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+use super::failure::AwsFailure;
+use super::logs::{LogLine, Scanned};
+
+const START_QUERY: &str = "logs:StartQuery";
+const GET_QUERY_RESULTS: &str = "logs:GetQueryResults";
+
+/// Insights returns at most this many rows per query.
+const ROW_LIMIT: i32 = 10_000;
+
+/// The lines the log analysis needs: errors in every runtime's spelling, timeouts, crashes, and the platform
+/// lines that mark invocations.
+const QUERY: &str = "fields @timestamp, @message, @logStream \
+    | filter @message like /(?i)(error|exception|traceback|panic|timed out|runtime exited|killed|fail\\t)/ \
+    or @message like /^(START|END|REPORT) RequestId/ or @message like /platform\\.(start|report)/ \
+    | sort @timestamp asc | limit 10000";
+
+#[derive(Clone, Debug)]
+pub struct InsightsReader {
+    client: Client,
+}
+
+impl InsightsReader {
+    pub fn new(config: &aws_config::SdkConfig) -> Self {
+        InsightsReader { client: Client::new(config) }
+    }
+
+    /// The matching lines of `group` between `start` and `end`, oldest first, waiting at most `max_wait`.
+    pub async fn lines(
+        &self,
+        group: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        max_wait: Duration,
+    ) -> Result<Scanned, AwsFailure> {
+        let started = self
+            .client
+            .start_query()
+            .log_group_names(group)
+            .start_time(start.timestamp())
+            .end_time(end.timestamp())
+            .query_string(QUERY)
+            .limit(ROW_LIMIT)
+            .send()
+            .await;
+        let query_id = match started {
+            Ok(answer) => answer.query_id().unwrap_or_default().to_owned(),
+            Err(error) if error.code() == Some("ResourceNotFoundException") => {
+                return Ok(Scanned { missing: true, calls: 1, ..Scanned::default() });
+            }
+            Err(error) => return Err(AwsFailure::of(START_QUERY, &error)),
+        };
+        let began = Instant::now();
+        let mut calls = 1;
+        loop {
+            let answer = self
+                .client
+                .get_query_results()
+                .query_id(&query_id)
+                .send()
+                .await
+                .map_err(|error| AwsFailure::of(GET_QUERY_RESULTS, &error))?;
+            calls += 1;
+            match answer.status() {
+                Some(QueryStatus::Complete) => {
+                    let mut events: Vec<LogLine> = answer.results().iter().filter_map(|row| line(row)).collect();
+                    events.sort_by_key(|line| line.at);
+                    let truncated = answer.results().len() >= ROW_LIMIT as usize;
+                    return Ok(Scanned { events, truncated, missing: false, calls });
+                }
+                Some(QueryStatus::Failed | QueryStatus::Cancelled | QueryStatus::Timeout) => {
+                    return Err(AwsFailure::Failed {
+                        action: GET_QUERY_RESULTS,
+                        detail: format!("the Logs Insights query on {group} ended {:?}", answer.status()),
+                    });
+                }
+                _ if began.elapsed() >= max_wait => {
+                    return Err(AwsFailure::Failed {
+                        action: GET_QUERY_RESULTS,
+                        detail: format!("the Logs Insights query on {group} took longer than {max_wait:?}"),
+                    });
+                }
+                _ => tokio::time::sleep(Duration::from_millis(250)).await,
+            }
+        }
+    }
+}
+
+fn line(row: &[ResultField]) -> Option<LogLine> {
+    let get = |name: &str| row.iter().find(|field| field.field() == Some(name)).and_then(ResultField::value);
+    Some(LogLine {
+        at: timestamp(get("@timestamp")?)?,
+        stream: get("@logStream").unwrap_or_default().to_owned(),
+        message: get("@message")?.to_owned(),
+    })
+}
+
+/// Insights writes `2026-11-28 10:00:00.123` (UTC); some emulators write epoch milliseconds.
+fn timestamp(raw: &str) -> Option<DateTime<Utc>> {
+    if let Ok(millis) = raw.parse::<i64>() {
+        return DateTime::from_timestamp_millis(millis);
+    }
+    NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S%.f").ok().map(|naive| naive.and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insights_timestamps_are_read_in_both_spellings() {
+        let expected: DateTime<Utc> = "2026-11-28T10:00:00.123Z".parse().unwrap();
+        assert_eq!(timestamp("2026-11-28 10:00:00.123"), Some(expected));
+        assert_eq!(timestamp(&expected.timestamp_millis().to_string()), Some(expected));
+        assert_eq!(timestamp("yesterday"), None);
+    }
+}
