@@ -243,7 +243,19 @@ async fn the_incident_command_answers_privately_with_the_open_incidents() {
         h.fake.registered_commands(Some(GUILD)).iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect();
     assert_eq!(
         names,
-        vec!["help", "incident", "errors", "coldstarts", "cost", "bugreport", "alarms", "health", "silence", "oncall"]
+        vec![
+            "help",
+            "incident",
+            "errors",
+            "coldstarts",
+            "cost",
+            "bugreport",
+            "alarms",
+            "health",
+            "silence",
+            "oncall",
+            "run"
+        ]
     );
 }
 

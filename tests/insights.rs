@@ -460,3 +460,53 @@ async fn logs_insights_and_the_scan_give_the_same_answers() {
         assert_eq!(through_insights, through_scan, "{lang:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_custom_command_from_config_runs_its_query_over_the_named_functions_logs() {
+    let front = CloudWatchFront::start(&support::aws_endpoint()).await;
+    let world = World::connect(&front.url()).await;
+    let function = format!("orders-api-{}", unique("custom"));
+    world.function(&function, Runtime::Python312).await;
+    let at = Utc::now() - Duration::minutes(20);
+    world
+        .log(
+            &function,
+            &[(at, "order 42 took 1800 ms".into()), (at + Duration::seconds(1), "order 43 took 90 ms".into())],
+        )
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("opspod.toml");
+    std::fs::write(
+        &config,
+        "[channels.team]\n[channels.oncall]\n[aws]\nregions = [\"us-east-1\"]\n\n[[commands]]\nname = \"slow-orders\"\n\
+         description = \"orders slower than a threshold\"\nlog_groups = [\"/aws/lambda/{function}\"]\n\
+         query = \"fields @timestamp, @message | filter @message like {text} | limit 20\"\n\
+         options = [{ name = \"function\", kind = \"function\" }, { name = \"text\", kind = \"text\" }]\n",
+    )
+    .unwrap();
+    let ask = |line: String| {
+        Command::new(env!("CARGO_BIN_EXE_opspod"))
+            .args(["ask", "--config", config.to_str().unwrap(), "--format", "json", &line])
+            .env("AWS_ENDPOINT_URL", support::aws_endpoint())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("OPSPOD_LOG", "warn")
+            .output()
+            .expect("run opspod ask")
+    };
+
+    let output = ask(format!("/slow-orders function:{function} text:\"took\" since:1h"));
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let rows: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let messages: Vec<&str> = rows.as_array().unwrap().iter().filter_map(|row| row["@message"].as_str()).collect();
+    assert!(messages.contains(&"order 42 took 1800 ms"), "{rows}");
+
+    let refused = ask(format!("/slow-orders function:{function}/../x text:took"));
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("`function` must be"),
+        "a value is checked before AWS is asked"
+    );
+}

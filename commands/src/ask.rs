@@ -38,6 +38,10 @@ pub enum Ask {
     Help,
 }
 
+/// The built-in commands' names, which custom commands cannot take.
+pub const BUILTINS: [&str; 10] =
+    ["errors", "coldstarts", "cost", "bugreport", "incident", "alarms", "health", "silence", "oncall", "help"];
+
 /// A command's name and its options, in the order they are taken positionally.
 struct Spec {
     name: &'static str,

@@ -11,6 +11,7 @@ pub mod ask;
 pub mod bugreport;
 pub mod coldstarts;
 pub mod cost;
+pub mod custom;
 pub mod errors;
 pub mod help;
 pub mod incident;

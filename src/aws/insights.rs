@@ -43,21 +43,59 @@ impl InsightsReader {
         end: DateTime<Utc>,
         max_wait: Duration,
     ) -> Result<Scanned, AwsFailure> {
+        let (rows, calls) = match self.run(&[group.to_owned()], QUERY, start, end, max_wait).await? {
+            Some(found) => found,
+            None => return Ok(Scanned { missing: true, calls: 1, ..Scanned::default() }),
+        };
+        let truncated = rows.len() >= ROW_LIMIT as usize;
+        let mut events: Vec<LogLine> = rows.iter().filter_map(|row| line(row)).collect();
+        events.sort_by_key(|line| line.at);
+        Ok(Scanned { events, truncated, missing: false, calls })
+    }
+
+    /// Runs `query` over `groups` and returns its rows as (field, value) pairs; `None` when a group is missing.
+    pub async fn rows(
+        &self,
+        groups: &[String],
+        query: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        max_wait: Duration,
+    ) -> Result<Option<Vec<Vec<(String, String)>>>, AwsFailure> {
+        let found = self.run(groups, query, start, end, max_wait).await?;
+        Ok(found.map(|(rows, _)| {
+            rows.iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|f| (f.field().unwrap_or_default().to_owned(), f.value().unwrap_or_default().to_owned()))
+                        .collect()
+                })
+                .collect()
+        }))
+    }
+
+    /// Starts the query and polls for its results: the rows and the calls made, or `None` for a missing group.
+    async fn run(
+        &self,
+        groups: &[String],
+        query: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        max_wait: Duration,
+    ) -> Result<Option<(Vec<Vec<ResultField>>, usize)>, AwsFailure> {
         let started = self
             .client
             .start_query()
-            .log_group_names(group)
+            .set_log_group_names(Some(groups.to_vec()))
             .start_time(start.timestamp())
             .end_time(end.timestamp())
-            .query_string(QUERY)
+            .query_string(query)
             .limit(ROW_LIMIT)
             .send()
             .await;
         let query_id = match started {
             Ok(answer) => answer.query_id().unwrap_or_default().to_owned(),
-            Err(error) if error.code() == Some("ResourceNotFoundException") => {
-                return Ok(Scanned { missing: true, calls: 1, ..Scanned::default() });
-            }
+            Err(error) if error.code() == Some("ResourceNotFoundException") => return Ok(None),
             Err(error) => return Err(AwsFailure::of(START_QUERY, &error)),
         };
         let began = Instant::now();
@@ -71,24 +109,14 @@ impl InsightsReader {
                 .await
                 .map_err(|error| AwsFailure::of(GET_QUERY_RESULTS, &error))?;
             calls += 1;
+            let failed = |detail: String| AwsFailure::Failed { action: GET_QUERY_RESULTS, detail };
             match answer.status() {
-                Some(QueryStatus::Complete) => {
-                    let mut events: Vec<LogLine> = answer.results().iter().filter_map(|row| line(row)).collect();
-                    events.sort_by_key(|line| line.at);
-                    let truncated = answer.results().len() >= ROW_LIMIT as usize;
-                    return Ok(Scanned { events, truncated, missing: false, calls });
-                }
+                Some(QueryStatus::Complete) => return Ok(Some((answer.results().to_vec(), calls))),
                 Some(QueryStatus::Failed | QueryStatus::Cancelled | QueryStatus::Timeout) => {
-                    return Err(AwsFailure::Failed {
-                        action: GET_QUERY_RESULTS,
-                        detail: format!("the Logs Insights query on {group} ended {:?}", answer.status()),
-                    });
+                    return Err(failed(format!("a Logs Insights query ended {:?}", answer.status())));
                 }
                 _ if began.elapsed() >= max_wait => {
-                    return Err(AwsFailure::Failed {
-                        action: GET_QUERY_RESULTS,
-                        detail: format!("the Logs Insights query on {group} took longer than {max_wait:?}"),
-                    });
+                    return Err(failed(format!("a Logs Insights query took longer than {max_wait:?}")));
                 }
                 _ => tokio::time::sleep(Duration::from_millis(250)).await,
             }

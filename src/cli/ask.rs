@@ -16,6 +16,10 @@ const USAGE: u8 = 2;
 pub async fn ask(args: &AskArgs) -> anyhow::Result<ExitCode> {
     let Ok(loaded) = check::load(&args.config) else { return Ok(ExitCode::FAILURE) };
     let line = args.command.join(" ");
+    let customs = loaded.config.custom_commands();
+    if let Some(parsed) = opspod_commands::custom::parse_line(&line, &customs) {
+        return custom(&loaded, parsed, &customs, args.format).await;
+    }
     let question = match ask::parse(&line) {
         Ok(question) => question,
         Err(error) => {
@@ -102,6 +106,42 @@ async fn answer(
         }
         Ask::Help => opspod_commands::help::render(),
     })
+}
+
+/// A custom command from config: its rows, or what went wrong.
+async fn custom(
+    loaded: &crate::config::Loaded,
+    parsed: Result<opspod_commands::custom::Invocation, opspod_commands::args::ArgError>,
+    customs: &[(opspod_commands::custom::Definition, opspod_commands::args::Since)],
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let opspod_commands::custom::Invocation { index, values, since } = match parsed {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Ok(ExitCode::from(USAGE));
+        }
+    };
+    let aws = loaded.config.aws_settings();
+    let access = if aws.enabled { Some(AwsAccess::from_config(&aws).await) } else { None };
+    let insights = Insights::new(access, loaded.config.directory(), None);
+    match insights.custom(&customs[index].0, &values, since).await {
+        Ok((text, rows)) => {
+            println!(
+                "{}",
+                if format == Format::Json { opspod_commands::custom::json(&rows).to_string() } else { text }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(InsightError::Argument(message)) => {
+            eprintln!("error: {message}");
+            Ok(ExitCode::from(USAGE))
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }
 
 /// Who acts from the terminal: the local user, as the timeline and silences record it.

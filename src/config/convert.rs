@@ -91,6 +91,11 @@ impl Config {
         }
     }
 
+    /// The custom commands as the commands crate runs them, with their windows; invalid ones were refused at load.
+    pub fn custom_commands(&self) -> Vec<(opspod_commands::custom::Definition, opspod_commands::args::Since)> {
+        self.commands.iter().filter_map(custom_definition).collect()
+    }
+
     /// The on-call rotation, when `[oncall]` is configured (and valid, which loading checked).
     pub fn rotation(&self) -> Option<crate::domain::oncall::Rotation> {
         let oncall = self.oncall.as_ref()?;
@@ -189,4 +194,27 @@ fn domain_runbook(runbook: &Runbook) -> ownership::Runbook {
 /// Compiles globs; one that does not compile (which validation rules out) matches nothing.
 fn globs(patterns: &[String]) -> Vec<Glob> {
     patterns.iter().filter_map(|pattern| Glob::new(pattern).ok()).collect()
+}
+
+/// A `[[commands]]` entry as a definition and its window; `None` when its kinds or window do not read.
+pub(super) fn custom_definition(
+    command: &super::model::CustomCommand,
+) -> Option<(opspod_commands::custom::Definition, opspod_commands::args::Since)> {
+    use opspod_commands::custom::{Definition, Kind, OptionDef};
+    let options = command
+        .options
+        .iter()
+        .map(|option| {
+            Some(OptionDef { name: option.name.clone(), kind: Kind::parse(&option.kind)?, required: option.required })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let since = opspod_commands::args::Since::parse(command.since.as_deref().unwrap_or("1h")).ok()?;
+    let definition = Definition {
+        name: command.name.clone(),
+        description: command.description.clone(),
+        query: command.query.clone(),
+        log_groups: command.log_groups.clone(),
+        options,
+    };
+    Some((definition, since))
 }

@@ -29,11 +29,15 @@ pub struct Config {
     pub discord: Option<Discord>,
     /// Absent: `/oncall` says no rotation is configured.
     pub oncall: Option<OnCallRotation>,
+    /// Commands the team defines: a Logs Insights query with placeholders.
+    pub commands: Vec<CustomCommand>,
 }
 
 /// The names of the top-level sections, for "unknown section" messages.
-pub const SECTIONS: [&str; 11] =
-    ["aws", "channels", "delivery", "discord", "mentions", "oncall", "owners", "routing", "runbooks", "sqs", "store"];
+pub const SECTIONS: [&str; 12] = [
+    "aws", "channels", "commands", "delivery", "discord", "mentions", "oncall", "owners", "routing", "runbooks", "sqs",
+    "store",
+];
 
 /// The database: a SQLite file path, or a `sqlite:`/`postgres://` URL.
 #[derive(Clone, PartialEq, Deserialize)]
@@ -204,6 +208,32 @@ fn default_health_poll_seconds() -> u64 {
 
 fn default_enrich_seconds() -> u64 {
     20
+}
+
+/// A custom command: `/name option:value …` runs `query` over `log_groups` for the last `since`.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomCommand {
+    pub name: String,
+    pub description: String,
+    /// Logs Insights query; `{option}` placeholders become literals.
+    pub query: String,
+    /// Log group names; may use a `function` option as `{function}`.
+    pub log_groups: Vec<String>,
+    #[serde(default)]
+    pub options: Vec<CustomOption>,
+    /// `15m`, `6h`, `7d`; 1h by default.
+    pub since: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomOption {
+    pub name: String,
+    /// `text`, `number` or `function`.
+    pub kind: String,
+    #[serde(default = "yes")]
+    pub required: bool,
 }
 
 /// Who is on call: people (mention handles) taking shifts in turn from `start`.

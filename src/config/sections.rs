@@ -25,6 +25,7 @@ pub(super) fn config(mut doc: Table, problems: &mut Problems) -> Config {
         delivery: section(&mut doc, "delivery", problems),
         discord: section(&mut doc, "discord", problems),
         oncall: section(&mut doc, "oncall", problems),
+        commands: elements(doc.remove("commands"), &root.key("commands"), problems),
     }
 }
 

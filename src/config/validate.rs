@@ -21,6 +21,7 @@ pub(super) fn validate(config: &Config, problems: &mut Problems) {
     check.runbooks();
     check.aws();
     check.oncall();
+    check.commands();
     check.sqs();
     check.delivery();
     check.discord();
@@ -216,6 +217,31 @@ impl Check<'_> {
                 self.report(at.key("external_id"), "is only used with role_arn, which is missing")
             }
             _ => {}
+        }
+    }
+
+    fn commands(&mut self) {
+        for (index, command) in self.config.commands.iter().enumerate() {
+            let at = root("commands").index(index);
+            for (n, option) in command.options.iter().enumerate() {
+                if opspod_commands::custom::Kind::parse(&option.kind).is_none() {
+                    let path = at.key("options").index(n).key("kind");
+                    self.report(path, format!("must be \"text\", \"number\" or \"function\", not {:?}", option.kind));
+                }
+            }
+            if let Some(since) = &command.since
+                && let Err(error) = opspod_commands::args::Since::parse(since)
+            {
+                self.report(at.key("since"), error.0);
+            }
+            if let Some((definition, _)) = super::convert::custom_definition(command) {
+                for problem in definition.problems(&opspod_commands::ask::BUILTINS) {
+                    self.report(at.clone(), problem);
+                }
+            }
+            if self.config.commands[..index].iter().any(|other| other.name == command.name) {
+                self.report(at.key("name"), format!("command {:?} is declared twice", command.name));
+            }
         }
     }
 

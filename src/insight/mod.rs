@@ -43,6 +43,9 @@ pub enum InsightError {
     Aws { what: String, reason: String },
     #[error("There is no function {0} in the watched accounts and regions.")]
     NoSuchFunction(String),
+    /// A mistake in what the user typed, in the bot's words.
+    #[error("{0}")]
+    Argument(String),
 }
 
 impl InsightError {
@@ -210,6 +213,33 @@ impl Insights {
         }
         found.retain(|name, _| usages.iter().any(|usage| &usage.function == name));
         found
+    }
+
+    /// A custom command from config: its query, with the values written in, over its log groups and window.
+    pub async fn custom(
+        &self,
+        definition: &opspod_commands::custom::Definition,
+        values: &BTreeMap<String, String>,
+        since: Since,
+    ) -> Result<(String, Vec<Vec<(String, String)>>), InsightError> {
+        let (query, groups) = definition.fill(values).map_err(|error| InsightError::Argument(error.0))?;
+        let access = self.access.get().await.ok_or(InsightError::AwsOff)?;
+        let (_, config) = access.scopes().first().ok_or(InsightError::AwsOff)?;
+        let end = Utc::now();
+        let start = end - chrono::Duration::from_std(since.duration()).unwrap_or_default();
+        let reader = crate::aws::insights::InsightsReader::new(config);
+        let rows = reader
+            .rows(&groups, &query, start, end, self.budget.max_time)
+            .await
+            .map_err(|failure| InsightError::aws("the query's log groups", &failure))?
+            .ok_or_else(|| {
+                InsightError::Argument(format!(
+                    "A log group of /{} does not exist: {}.",
+                    definition.name,
+                    groups.join(", ")
+                ))
+            })?;
+        Ok((opspod_commands::custom::render_rows(&definition.name, &rows), rows))
     }
 
     /// `/bugreport`: the function's top error as a draft report, or `None` when it had no errors.

@@ -9,7 +9,19 @@ use super::bot::{BotState, Context};
 use crate::store::IncidentView;
 
 pub fn all() -> Vec<poise::Command<Arc<BotState>, anyhow::Error>> {
-    vec![help(), incident(), errors(), coldstarts(), cost(), bugreport(), alarms(), health(), silence(), oncall()]
+    vec![
+        help(),
+        incident(),
+        errors(),
+        coldstarts(),
+        cost(),
+        bugreport(),
+        alarms(),
+        health(),
+        silence(),
+        oncall(),
+        run(),
+    ]
 }
 
 /// A mistake in what the user typed; shown to them as it is.
@@ -20,7 +32,11 @@ pub struct UserError(pub String);
 /// What opspod can do here, and what is not built yet.
 #[poise::command(slash_command, ephemeral)]
 async fn help(ctx: Context<'_>) -> anyhow::Result<()> {
-    ctx.say(help::render()).await?;
+    let mut text = help::render();
+    for (definition, _) in &ctx.data().customs {
+        text.push_str(&format!("\n`/run {}` — {}", definition.name, definition.description));
+    }
+    ctx.say(text).await?;
     Ok(())
 }
 
@@ -232,6 +248,53 @@ async fn oncall(
     let ephemeral = matches!(reply, crate::interventions::Reply::Refused(_));
     ctx.send(poise::CreateReply::default().content(reply.text()).allowed_mentions(none).ephemeral(ephemeral)).await?;
     Ok(())
+}
+
+/// Runs a command your team defined in config (`[[commands]]`), answered in the channel.
+#[poise::command(slash_command)]
+async fn run(
+    ctx: Context<'_>,
+    #[description = "The command, as config names it"]
+    #[autocomplete = "autocomplete_custom"]
+    command: String,
+    #[description = "Its options as name:value, like function:checkout-api text:\"order failed\" since:6h"]
+    options: Option<String>,
+) -> anyhow::Result<()> {
+    let customs = &ctx.data().customs;
+    if customs.is_empty() {
+        return Err(UserError("No custom commands are defined: add [[commands]] to opspod's config.".into()).into());
+    }
+    let line = format!("/{} {}", command.trim().trim_start_matches('/'), options.unwrap_or_default());
+    let Some(parsed) = opspod_commands::custom::parse_line(&line, customs) else {
+        let names: Vec<&str> = customs.iter().map(|(definition, _)| definition.name.as_str()).collect();
+        return Err(UserError(format!(
+            "There is no custom command `{}`; there are {}.",
+            command.trim(),
+            names.join(", ")
+        ))
+        .into());
+    };
+    let opspod_commands::custom::Invocation { index, values, since } = parsed.map_err(|error| UserError(error.0))?;
+    ctx.defer().await?;
+    let (text, _) =
+        ctx.data().insights.custom(&customs[index].0, &values, since).await.map_err(|e| UserError(e.to_string()))?;
+    let none = poise::serenity_prelude::CreateAllowedMentions::new().everyone(false).empty_roles().empty_users();
+    ctx.send(poise::CreateReply::default().content(text).allowed_mentions(none)).await?;
+    Ok(())
+}
+
+async fn autocomplete_custom(ctx: Context<'_>, partial: &str) -> Vec<poise::serenity_prelude::AutocompleteChoice> {
+    ctx.data()
+        .customs
+        .iter()
+        .filter(|(definition, _)| definition.name.contains(partial.trim_start_matches('/')))
+        .take(25)
+        .map(|(definition, _)| {
+            let label =
+                crate::domain::text::truncate(&format!("{} — {}", definition.name, definition.description), 100);
+            poise::serenity_prelude::AutocompleteChoice::new(label, definition.name.clone())
+        })
+        .collect()
 }
 
 /// Validates the shared arguments; `since` defaults to 24 hours.

@@ -73,6 +73,7 @@ pub fn start(
         functions: Default::default(),
         insights: crate::insight::Insights::lazy(config, app.store.clone()),
         rotation: config.rotation(),
+        customs: config.custom_commands(),
     });
     let http = http(token, discord);
     let bot = tokio::spawn(async move {

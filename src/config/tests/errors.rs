@@ -185,3 +185,23 @@ fn an_oncall_rotation_names_declared_people_and_a_real_start() {
     assert_eq!(paths, ["oncall.rotation[1]", "oncall.start", "oncall.shift_days"], "{errors}");
     assert!(errors.0[1].message.contains("not an RFC 3339 time"), "{errors}");
 }
+
+#[test]
+fn a_custom_command_must_declare_its_placeholders_and_not_shadow_a_builtin() {
+    let errors = errors_of(
+        "[channels.team]\n[channels.oncall]\n[[commands]]\nname = \"errors\"\ndescription = \"d\"\n\
+         log_groups = [\"/aws/lambda/{text}\"]\nquery = \"fields @message | filter @message like {missing}\"\n\
+         options = [{ name = \"text\", kind = \"words\" }]\n",
+    );
+    let text = errors.to_string();
+    assert!(text.contains("commands[0].options[0].kind: must be \"text\", \"number\" or \"function\""), "{text}");
+    let again = errors_of(
+        "[channels.team]\n[channels.oncall]\n[[commands]]\nname = \"errors\"\ndescription = \"d\"\n\
+         log_groups = [\"/aws/lambda/{text}\"]\nquery = \"fields @message | filter @message like {missing}\"\n\
+         options = [{ name = \"text\", kind = \"text\" }]\n",
+    )
+    .to_string();
+    assert!(again.contains("is a built-in command"), "{again}");
+    assert!(again.contains("uses {missing}, which is not among the options"), "{again}");
+    assert!(again.contains("may only use a function option"), "{again}");
+}
