@@ -1,5 +1,12 @@
 //! `/coldstarts [function] [since]`: how often functions start cold and how long users wait for it.
 
+/// How `/help` lists this command: usage, what it does, and an example to copy.
+pub const HELP: (&str, &str, &str) = (
+    "/coldstarts [function] [since]",
+    "cold starts and init times, functions users wait on first",
+    "/coldstarts since:7d",
+);
+
 use std::cmp::Ordering;
 
 use serde::Serialize;

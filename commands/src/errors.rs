@@ -1,5 +1,12 @@
 //! `/errors [function] [since]`: which functions fail, how often, and with which error signatures.
 
+/// How `/help` lists this command: usage, what it does, and an example to copy.
+pub const HELP: (&str, &str, &str) = (
+    "/errors [function] [since]",
+    "which functions fail, how often, and their top error signatures",
+    "/errors checkout-api since:24h",
+);
+
 use std::cmp::Ordering;
 
 use chrono::{DateTime, Utc};

@@ -1,44 +1,16 @@
 //! `/help`: what opspod can do in this server, and what is not built yet.
 
-/// One line per command: its usage, what it does, and an example to copy.
+/// One line per command: its usage, what it does, and an example to copy; each command's text lives with it.
 pub const COMMANDS: [(&str, &str, &str); 10] = [
-    (
-        "/errors [function] [since]",
-        "which functions fail, how often, and their top error signatures",
-        "/errors checkout-api since:24h",
-    ),
-    (
-        "/coldstarts [function] [since]",
-        "cold starts and init times, functions users wait on first",
-        "/coldstarts since:7d",
-    ),
-    (
-        "/cost [function] [since]",
-        "what Lambda bills per function, what failures cost, and the month at this rate",
-        "/cost since:7d",
-    ),
-    (
-        "/bugreport function [since]",
-        "a ready-to-paste bug report for the function's top error, down to the failing line",
-        "/bugreport checkout-api",
-    ),
-    (
-        "/incident [id] [function]",
-        "the open incidents (of one function), or one incident with its timeline",
-        "/incident inc-3f9a1c07d2",
-    ),
-    ("/alarms", "what is in ALARM now, and for how long", "/alarms"),
-    ("/health", "the open and upcoming AWS Health events that touch us", "/health"),
-    (
-        "/silence [alarm|resource|health] [for] [remove]",
-        "list the silences, silence an alarm, resource or Health type for a while, or remove one",
-        "/silence alarm:checkout-* for:4h",
-    ),
-    (
-        "/oncall [handover]",
-        "who is on call until when, and who is next; handover: gives the rest of the shift to someone",
-        "/oncall handover:@eve",
-    ),
+    crate::errors::HELP,
+    crate::coldstarts::HELP,
+    crate::cost::HELP,
+    crate::bugreport::HELP,
+    crate::incident::HELP,
+    crate::alarms::ALARMS_HELP,
+    crate::alarms::HEALTH_HELP,
+    crate::silence::HELP,
+    crate::oncall::HELP,
     ("/help", "this list", "/help"),
 ];
 
