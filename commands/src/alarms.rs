@@ -1,17 +1,17 @@
 //! `/alarms`: what is in ALARM now, and for how long; `/health`: the open and upcoming AWS Health events that
 //! opspod posted because they touch us.
 
-/// How `/help` lists these commands.
-pub const ALARMS_HELP: (&str, &str, &str) = ("/alarms", "what is in ALARM now, and for how long", "/alarms");
-pub const HEALTH_HELP: (&str, &str, &str) =
-    ("/health", "the open and upcoming AWS Health events that touch us", "/health");
-
 use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::text;
+
+/// How `/help` lists these commands.
+pub const ALARMS_HELP: (&str, &str, &str) = ("/alarms", "what is in ALARM now, and for how long", "/alarms");
+pub const HEALTH_HELP: (&str, &str, &str) =
+    ("/health", "the open and upcoming AWS Health events that touch us", "/health");
 
 /// Rows listed before the rest are counted.
 const LISTED: usize = 20;

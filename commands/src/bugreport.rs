@@ -1,18 +1,18 @@
 //! `/bugreport function [since]`: a ready-to-paste issue for a function's top error, pointing at the failing line.
 
-/// How `/help` lists this command: usage, what it does, and an example to copy.
-pub const HELP: (&str, &str, &str) = (
-    "/bugreport function [since]",
-    "a ready-to-paste bug report for the function's top error, down to the failing line",
-    "/bugreport checkout-api",
-);
-
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::args::Since;
 use crate::text;
+
+/// How `/help` lists this command: usage, what it does, and an example to copy.
+pub const HELP: (&str, &str, &str) = (
+    "/bugreport function [since]",
+    "a ready-to-paste bug report for the function's top error, down to the failing line",
+    "/bugreport checkout-api",
+);
 
 mod next_steps;
 mod preview;

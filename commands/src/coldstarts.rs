@@ -1,12 +1,5 @@
 //! `/coldstarts [function] [since]`: how often functions start cold and how long users wait for it.
 
-/// How `/help` lists this command: usage, what it does, and an example to copy.
-pub const HELP: (&str, &str, &str) = (
-    "/coldstarts [function] [since]",
-    "cold starts and init times, functions users wait on first",
-    "/coldstarts since:7d",
-);
-
 use std::cmp::Ordering;
 
 use serde::Serialize;
@@ -14,6 +7,13 @@ use serde_json::{Value, json};
 
 use crate::args::Since;
 use crate::text::{self, Fit};
+
+/// How `/help` lists this command: usage, what it does, and an example to copy.
+pub const HELP: (&str, &str, &str) = (
+    "/coldstarts [function] [since]",
+    "cold starts and init times, functions users wait on first",
+    "/coldstarts since:7d",
+);
 
 /// Functions listed in the table before the rest are counted in one line.
 const LISTED: usize = 15;

@@ -2,19 +2,19 @@
 //! GB-seconds from billed duration (INIT and SnapStart restores included) × memory, at the region's and
 //! architecture's price; what failed invocations cost; and where the month ends at this rate.
 
-/// How `/help` lists this command: usage, what it does, and an example to copy.
-pub const HELP: (&str, &str, &str) = (
-    "/cost [function] [since]",
-    "what Lambda bills per function, what failures cost, and the month at this rate",
-    "/cost since:7d",
-);
-
 use std::cmp::Ordering;
 
 use serde_json::{Value, json};
 
 use crate::args::Since;
 use crate::text::{self, Fit};
+
+/// How `/help` lists this command: usage, what it does, and an example to copy.
+pub const HELP: (&str, &str, &str) = (
+    "/cost [function] [since]",
+    "what Lambda bills per function, what failures cost, and the month at this rate",
+    "/cost since:7d",
+);
 
 /// Functions listed before the rest are counted in one line.
 const LISTED: usize = 15;

@@ -1,12 +1,5 @@
 //! `/errors [function] [since]`: which functions fail, how often, and with which error signatures.
 
-/// How `/help` lists this command: usage, what it does, and an example to copy.
-pub const HELP: (&str, &str, &str) = (
-    "/errors [function] [since]",
-    "which functions fail, how often, and their top error signatures",
-    "/errors checkout-api since:24h",
-);
-
 use std::cmp::Ordering;
 
 use chrono::{DateTime, Utc};
@@ -15,6 +8,13 @@ use serde_json::{Value, json};
 
 use crate::args::Since;
 use crate::text::{self, Fit};
+
+/// How `/help` lists this command: usage, what it does, and an example to copy.
+pub const HELP: (&str, &str, &str) = (
+    "/errors [function] [since]",
+    "which functions fail, how often, and their top error signatures",
+    "/errors checkout-api since:24h",
+);
 
 /// Functions listed in full before the rest are counted in one line: a chat answer is read, not searched.
 const LISTED: usize = 15;

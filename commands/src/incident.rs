@@ -1,13 +1,13 @@
 //! `/incident [id]`: the open incidents, or one incident with its timeline.
 
+use std::fmt::Write;
+
 /// How `/help` lists this command: usage, what it does, and an example to copy.
 pub const HELP: (&str, &str, &str) = (
     "/incident [id] [function]",
     "the open incidents (of one function), or one incident with its timeline",
     "/incident inc-3f9a1c07d2",
 );
-
-use std::fmt::Write;
 
 /// An incident as the command shows it.
 #[derive(Debug, Clone, PartialEq)]

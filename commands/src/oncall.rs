@@ -1,18 +1,18 @@
 //! `/oncall`: who is on call now, until when, and who is next; `handover:@name` gives the rest of the shift to
 //! someone else in the rotation.
 
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::args::ArgError;
+use crate::text;
+
 /// How `/help` lists this command: usage, what it does, and an example to copy.
 pub const HELP: (&str, &str, &str) = (
     "/oncall [handover]",
     "who is on call until when, and who is next; handover: gives the rest of the shift to someone",
     "/oncall handover:@eve",
 );
-
-use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
-
-use crate::args::ArgError;
-use crate::text;
 
 /// The shift as the answer shows it.
 #[derive(Debug, Clone, PartialEq)]

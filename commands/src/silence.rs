@@ -1,13 +1,6 @@
 //! `/silence`: list the silences in force, add one for an alarm, a resource or a Health event type, or remove
 //! one. Silenced incidents are still recorded; they are only kept out of chat.
 
-/// How `/help` lists this command: usage, what it does, and an example to copy.
-pub const HELP: (&str, &str, &str) = (
-    "/silence [alarm|resource|health] [for] [remove]",
-    "list the silences, silence an alarm, resource or Health type for a while, or remove one",
-    "/silence alarm:checkout-* for:4h",
-);
-
 use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
@@ -15,6 +8,13 @@ use serde_json::{Value, json};
 
 use crate::args::{ArgError, Since};
 use crate::text;
+
+/// How `/help` lists this command: usage, what it does, and an example to copy.
+pub const HELP: (&str, &str, &str) = (
+    "/silence [alarm|resource|health] [for] [remove]",
+    "list the silences, silence an alarm, resource or Health type for a while, or remove one",
+    "/silence alarm:checkout-* for:4h",
+);
 
 /// What a silence matches, as the store names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
