@@ -171,10 +171,21 @@ async fn errors_over(functions: usize, front: &CloudWatchFront) -> BenchResult<(
             .await
             .map_err(|(what, failure)| format!("{what}: {failure}"))?;
     println!(
-        "/errors over {functions} functions (24h): {} GetMetricData calls for {} queries, {} log groups scanned, {:.2} s\n",
+        "/errors over {functions} functions (24h): {} GetMetricData calls for {} queries, {} log groups scanned, {:.2} s",
         front.calls("GetMetricData") - before,
         functions * 3,
         usages.iter().filter(|usage| usage.scanned).count(),
+        started.elapsed().as_secs_f64()
+    );
+    // /cost reads the same usage, then each function's compute over the seven windows before for its baseline.
+    let before = front.calls("GetMetricData");
+    let started = Instant::now();
+    opspod::insight::usage::duration_history(config, &names, chrono::Duration::days(1), 7, end)
+        .await
+        .map_err(|failure| failure.to_string())?;
+    println!(
+        "/cost over {functions} functions adds the baseline: {} GetMetricData calls for {functions} queries × 8 windows, {:.2} s\n",
+        front.calls("GetMetricData") - before,
         started.elapsed().as_secs_f64()
     );
     Ok(())
