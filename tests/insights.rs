@@ -189,17 +189,7 @@ impl Seeded {
             ),
         )
         .unwrap();
-        Command::new(env!("CARGO_BIN_EXE_opspod"))
-            .args(["ask", "--config", config.to_str().unwrap(), "--format", format, line])
-            .env("AWS_ENDPOINT_URL", support::aws_endpoint())
-            .env("AWS_ENDPOINT_URL_CLOUDWATCH", self.front.url())
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("OPSPOD_LOG", "warn")
-            .output()
-            .expect("run opspod ask")
+        opspod_ask(&config, &self.front, format, line)
     }
 
     fn ask_json(&self, line: &str) -> Value {
@@ -208,6 +198,21 @@ impl Seeded {
         assert!(output.status.success(), "{line}: {stderr}");
         serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{line}: {error}: {stderr}"))
     }
+}
+
+/// `opspod ask` with `config`, the SDK pointed at moto (CloudWatch through `front`), and its output.
+fn opspod_ask(config: &std::path::Path, front: &CloudWatchFront, format: &str, line: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_opspod"))
+        .args(["ask", "--config", config.to_str().unwrap(), "--format", format, line])
+        .env("AWS_ENDPOINT_URL", support::aws_endpoint())
+        .env("AWS_ENDPOINT_URL_CLOUDWATCH", front.url())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("OPSPOD_LOG", "warn")
+        .output()
+        .expect("run opspod ask")
 }
 
 /// Nearest rank, computed here independently of opspod.
@@ -484,18 +489,7 @@ async fn a_custom_command_from_config_runs_its_query_over_the_named_functions_lo
          options = [{ name = \"function\", kind = \"function\" }, { name = \"text\", kind = \"text\" }]\n",
     )
     .unwrap();
-    let ask = |line: String| {
-        Command::new(env!("CARGO_BIN_EXE_opspod"))
-            .args(["ask", "--config", config.to_str().unwrap(), "--format", "json", &line])
-            .env("AWS_ENDPOINT_URL", support::aws_endpoint())
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("OPSPOD_LOG", "warn")
-            .output()
-            .expect("run opspod ask")
-    };
+    let ask = |line: String| opspod_ask(&config, &front, "json", &line);
 
     let output = ask(format!("/slow-orders function:{function} text:\"took\" since:1h"));
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

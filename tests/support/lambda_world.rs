@@ -163,65 +163,31 @@ async fn create_role() {
         .expect("IAM CreateRole through moto");
 }
 
-/// A deployment package with one Python file: moto stores it and never runs it.
+/// A deployment package with one empty `app.py`, stored without compression: moto stores it and never runs it.
 fn tiny_zip() -> Vec<u8> {
-    // A zip archive of an empty `app.py`, stored without compression.
     let name = b"app.py";
     let mut zip = Vec::new();
-    let local = [
-        &0x0403_4b50u32.to_le_bytes()[..],
-        &20u16.to_le_bytes(),
-        &0u16.to_le_bytes(),
-        &0u16.to_le_bytes(),
-        &0u16.to_le_bytes(),
-        &0u16.to_le_bytes(),
-        &0u32.to_le_bytes(),
-        &0u32.to_le_bytes(),
-        &0u32.to_le_bytes(),
-        &(name.len() as u16).to_le_bytes(),
-        &0u16.to_le_bytes(),
-        name,
-    ];
-    for part in local {
-        zip.extend_from_slice(part);
-    }
+    let u16s = |zip: &mut Vec<u8>, values: &[u16]| values.iter().for_each(|v| zip.extend_from_slice(&v.to_le_bytes()));
+    let u32s = |zip: &mut Vec<u8>, values: &[u32]| values.iter().for_each(|v| zip.extend_from_slice(&v.to_le_bytes()));
+    // Local file header: version, flags, method, time, date; CRC, sizes (all 0 for an empty file); name length.
+    u32s(&mut zip, &[0x0403_4b50]);
+    u16s(&mut zip, &[20, 0, 0, 0, 0]);
+    u32s(&mut zip, &[0, 0, 0]);
+    u16s(&mut zip, &[name.len() as u16, 0]);
+    zip.extend_from_slice(name);
+    // Central directory entry for it, at offset 0.
     let central_at = zip.len() as u32;
-    let central = [
-        &0x0201_4b50u32.to_le_bytes()[..],
-        &20u16.to_le_bytes(),
-        &20u16.to_le_bytes(),
-        &0u16.to_le_bytes(),
-        &0u16.to_le_bytes(),
-        &0u16.to_le_bytes(),
-        &0u16.to_le_bytes(),
-        &0u32.to_le_bytes(),
-        &0u32.to_le_bytes(),
-        &0u32.to_le_bytes(),
-        &(name.len() as u16).to_le_bytes(),
-        &0u16.to_le_bytes(),
-        &0u16.to_le_bytes(),
-        &0u16.to_le_bytes(),
-        &0u16.to_le_bytes(),
-        &0u32.to_le_bytes(),
-        &0u32.to_le_bytes(),
-        name,
-    ];
-    for part in central {
-        zip.extend_from_slice(part);
-    }
+    u32s(&mut zip, &[0x0201_4b50]);
+    u16s(&mut zip, &[20, 20, 0, 0, 0, 0]);
+    u32s(&mut zip, &[0, 0, 0]);
+    u16s(&mut zip, &[name.len() as u16, 0, 0, 0, 0]);
+    u32s(&mut zip, &[0, 0]);
+    zip.extend_from_slice(name);
     let central_len = zip.len() as u32 - central_at;
-    let end = [
-        &0x0605_4b50u32.to_le_bytes()[..],
-        &0u16.to_le_bytes(),
-        &0u16.to_le_bytes(),
-        &1u16.to_le_bytes(),
-        &1u16.to_le_bytes(),
-        &central_len.to_le_bytes(),
-        &central_at.to_le_bytes(),
-        &0u16.to_le_bytes(),
-    ];
-    for part in end {
-        zip.extend_from_slice(part);
-    }
+    // End of central directory: one entry.
+    u32s(&mut zip, &[0x0605_4b50]);
+    u16s(&mut zip, &[0, 0, 1, 1]);
+    u32s(&mut zip, &[central_len, central_at]);
+    u16s(&mut zip, &[0]);
     zip
 }
