@@ -1,5 +1,15 @@
 //! Log events as Lambda runtimes really write them to CloudWatch Logs, shared by the tests of every parser.
 
+use super::record::{ErrorRecord, Record};
+
+/// The error a log event holds; a test that gets anything else fails and says what it got.
+pub fn error(message: &str) -> ErrorRecord {
+    match Record::parse(message) {
+        Record::Error(error) => error,
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
 pub const REQUEST_ID: &str = "8f5a2b1c-0d9e-4f3a-9b7c-6d5e4f3a2b1c";
 
 // Platform lines. Text REPORT lines end with a tab; a `Status` appears only when the invocation failed.

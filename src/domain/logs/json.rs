@@ -186,15 +186,9 @@ fn go_frame(object: &Map<String, Value>) -> Option<Frame> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::error;
     use super::super::fixtures::{self, REQUEST_ID};
     use super::*;
-
-    fn error(message: &str) -> ErrorRecord {
-        match Record::parse(message) {
-            Record::Error(error) => error,
-            other => panic!("expected an error, got {other:?}"),
-        }
-    }
 
     fn in_app(record: &ErrorRecord) -> Option<String> {
         record.in_app_frame().map(ToString::to_string)

@@ -188,14 +188,8 @@ fn plain_error(body: &str, runtime: Runtime) -> ErrorRecord {
 #[cfg(test)]
 mod tests {
     use super::super::fixtures;
+    use super::super::fixtures::error;
     use super::*;
-
-    fn error(message: &str) -> ErrorRecord {
-        match Record::parse(message) {
-            Record::Error(error) => error,
-            other => panic!("expected an error, got {other:?}"),
-        }
-    }
 
     #[test]
     fn empty_and_blank_messages_are_other() {

@@ -64,15 +64,9 @@ fn frame(function: Option<String>, location: &str) -> Option<Frame> {
 #[cfg(test)]
 mod tests {
     use super::super::super::fixtures;
+    use super::super::super::fixtures::error;
     use super::super::super::record::Record;
     use super::*;
-
-    fn error(message: &str) -> ErrorRecord {
-        match Record::parse(message) {
-            Record::Error(error) => error,
-            other => panic!("expected an error, got {other:?}"),
-        }
-    }
 
     #[test]
     fn a_go_panic_points_at_main_not_the_runtime_or_the_lambda_library() {

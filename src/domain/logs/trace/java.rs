@@ -86,15 +86,9 @@ pub(super) fn frame(line: &str) -> Option<Frame> {
 #[cfg(test)]
 mod tests {
     use super::super::super::fixtures;
+    use super::super::super::fixtures::error;
     use super::super::super::record::Record;
     use super::*;
-
-    fn error(message: &str) -> ErrorRecord {
-        match Record::parse(message) {
-            Record::Error(error) => error,
-            other => panic!("expected an error, got {other:?}"),
-        }
-    }
 
     #[test]
     fn the_java_runtimes_summary_line_is_not_mistaken_for_the_exception() {

@@ -75,15 +75,9 @@ pub(super) fn frame(line: &str) -> Option<Frame> {
 #[cfg(test)]
 mod tests {
     use super::super::super::fixtures;
+    use super::super::super::fixtures::error;
     use super::super::super::record::Record;
     use super::*;
-
-    fn error(message: &str) -> ErrorRecord {
-        match Record::parse(message) {
-            Record::Error(error) => error,
-            other => panic!("expected an error, got {other:?}"),
-        }
-    }
 
     #[test]
     fn a_raw_node_stack_names_its_type_and_in_app_frame() {

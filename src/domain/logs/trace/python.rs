@@ -85,15 +85,9 @@ pub(super) fn frame(line: &str) -> Option<Frame> {
 #[cfg(test)]
 mod tests {
     use super::super::super::fixtures;
+    use super::super::super::fixtures::error;
     use super::super::super::record::Record;
     use super::*;
-
-    fn error(message: &str) -> ErrorRecord {
-        match Record::parse(message) {
-            Record::Error(error) => error,
-            other => panic!("expected an error, got {other:?}"),
-        }
-    }
 
     fn in_app(record: &ErrorRecord) -> Option<String> {
         record.in_app_frame().map(ToString::to_string)

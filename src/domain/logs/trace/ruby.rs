@@ -54,15 +54,9 @@ pub(super) fn frame(line: &str) -> Option<Frame> {
 #[cfg(test)]
 mod tests {
     use super::super::super::fixtures;
+    use super::super::super::fixtures::error;
     use super::super::super::record::Record;
     use super::*;
-
-    fn error(message: &str) -> ErrorRecord {
-        match Record::parse(message) {
-            Record::Error(error) => error,
-            other => panic!("expected an error, got {other:?}"),
-        }
-    }
 
     #[test]
     fn a_raw_ruby_backtrace_names_the_class_in_parentheses() {
