@@ -85,7 +85,6 @@ fn method_name(signature: &str) -> String {
 mod tests {
     use super::super::super::fixtures;
     use super::super::super::fixtures::error;
-    use super::super::super::record::Record;
     use super::*;
 
     #[test]

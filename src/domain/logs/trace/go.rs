@@ -65,7 +65,6 @@ fn frame(function: Option<String>, location: &str) -> Option<Frame> {
 mod tests {
     use super::super::super::fixtures;
     use super::super::super::fixtures::error;
-    use super::super::super::record::Record;
     use super::*;
 
     #[test]

@@ -76,7 +76,6 @@ pub(super) fn frame(line: &str) -> Option<Frame> {
 mod tests {
     use super::super::super::fixtures;
     use super::super::super::fixtures::error;
-    use super::super::super::record::Record;
     use super::*;
 
     #[test]
