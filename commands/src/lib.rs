@@ -12,6 +12,7 @@ pub mod bugreport;
 pub mod coldstarts;
 pub mod cost;
 pub mod custom;
+pub mod digest;
 pub mod errors;
 pub mod help;
 pub mod incident;
