@@ -13,6 +13,7 @@ pub mod domain;
 pub mod enrich;
 pub mod insight;
 pub mod interventions;
+pub mod jobs;
 pub mod parse;
 pub mod pipeline;
 pub mod ports;

@@ -106,6 +106,22 @@ impl Config {
         })
     }
 
+    /// Every registered job that is not turned off, with its schedule (invalid ones were refused at load).
+    pub fn job_schedules(&self) -> Vec<(&'static crate::jobs::JobSpec, crate::jobs::JobSchedule)> {
+        crate::jobs::REGISTRY
+            .iter()
+            .filter_map(|spec| {
+                let job = self.jobs.get(spec.name);
+                if job.is_some_and(|job| !job.enabled) {
+                    return None;
+                }
+                let schedule = job.and_then(|job| job.schedule.as_deref()).unwrap_or(spec.default_schedule);
+                let zone = job.and_then(|job| job.time_zone.as_deref()).unwrap_or(spec.default_time_zone);
+                Some((spec, crate::jobs::JobSchedule::parse(schedule, zone).ok()?))
+            })
+            .collect()
+    }
+
     /// `[aws]`, or its defaults when the section is absent: the default chain's account and region, polled.
     pub fn aws_settings(&self) -> Aws {
         self.aws.clone().unwrap_or_default()

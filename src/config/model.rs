@@ -31,11 +31,33 @@ pub struct Config {
     pub oncall: Option<OnCallRotation>,
     /// Commands the team defines: a Logs Insights query with placeholders.
     pub commands: Vec<CustomCommand>,
+    /// Scheduled jobs by registry name (`digest`): when they run. Absent ones run on their default schedule.
+    pub jobs: BTreeMap<String, Job>,
+    /// Absent: nobody is re-pinged when a critical incident goes unacknowledged.
+    pub escalation: Option<Escalation>,
+    /// When an alarm counts as flapping; absent means the defaults.
+    pub flapping: Flapping,
+    /// Planned windows in which matching incidents are recorded but not posted.
+    pub maintenance: Vec<Maintenance>,
 }
 
 /// The names of the top-level sections, for "unknown section" messages.
-pub const SECTIONS: [&str; 12] = [
-    "aws", "channels", "commands", "delivery", "discord", "mentions", "oncall", "owners", "routing", "runbooks", "sqs",
+pub const SECTIONS: [&str; 16] = [
+    "aws",
+    "channels",
+    "commands",
+    "delivery",
+    "discord",
+    "escalation",
+    "flapping",
+    "jobs",
+    "maintenance",
+    "mentions",
+    "oncall",
+    "owners",
+    "routing",
+    "runbooks",
+    "sqs",
     "store",
 ];
 
@@ -249,6 +271,82 @@ pub struct OnCallRotation {
 
 fn default_shift_days() -> u32 {
     7
+}
+
+/// `[jobs.<name>]`: when a registered job runs.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Job {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// A cron expression: `minute hour day-of-month month day-of-week`, optionally with seconds first.
+    pub schedule: Option<String>,
+    /// An IANA time zone such as `Europe/Berlin`, in which the schedule is read; UTC by default.
+    pub time_zone: Option<String>,
+}
+
+impl Default for Job {
+    fn default() -> Self {
+        Job { enabled: true, schedule: None, time_zone: None }
+    }
+}
+
+/// `[escalation]`: re-ping while a critical incident stays unacknowledged.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    /// Tried in order; each step's `after_minutes` counts from the incident's opening.
+    pub steps: Vec<EscalationStep>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationStep {
+    pub after_minutes: u64,
+    /// A handle declared in `[mentions]` (`@oncall`), or `primary` / `secondary`: the rotation's person on
+    /// call now and the one after them.
+    pub mention: String,
+}
+
+/// `[flapping]`: more than `changes` state changes within `minutes` marks an alarm flapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Flapping {
+    #[serde(default = "default_flap_changes")]
+    pub changes: u32,
+    #[serde(default = "default_flap_minutes")]
+    pub minutes: u32,
+}
+
+impl Default for Flapping {
+    fn default() -> Self {
+        Flapping { changes: default_flap_changes(), minutes: default_flap_minutes() }
+    }
+}
+
+fn default_flap_changes() -> u32 {
+    4
+}
+
+fn default_flap_minutes() -> u32 {
+    30
+}
+
+/// `[[maintenance]]`: a planned window; incidents it covers are recorded and shown in the digest, not posted.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Maintenance {
+    pub name: String,
+    /// RFC 3339.
+    pub start: String,
+    /// RFC 3339.
+    pub end: String,
+    /// Alarm name globs.
+    #[serde(default)]
+    pub alarms: Vec<String>,
+    /// Resource name globs.
+    #[serde(default)]
+    pub resources: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]

@@ -26,6 +26,10 @@ pub(super) fn config(mut doc: Table, problems: &mut Problems) -> Config {
         discord: section(&mut doc, "discord", problems),
         oncall: section(&mut doc, "oncall", problems),
         commands: elements(doc.remove("commands"), &root.key("commands"), problems),
+        jobs: entries(doc.remove("jobs"), &root.key("jobs"), problems),
+        escalation: section(&mut doc, "escalation", problems),
+        flapping: section(&mut doc, "flapping", problems).unwrap_or_default(),
+        maintenance: elements(doc.remove("maintenance"), &root.key("maintenance"), problems),
     }
 }
 

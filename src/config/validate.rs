@@ -25,6 +25,10 @@ pub(super) fn validate(config: &Config, problems: &mut Problems) {
     check.sqs();
     check.delivery();
     check.discord();
+    check.jobs();
+    check.escalation();
+    check.flapping();
+    check.maintenance();
 }
 
 struct Check<'a> {
@@ -261,6 +265,82 @@ impl Check<'_> {
             );
         }
         self.range(at.key("shift_days"), u64::from(oncall.shift_days), 1, 28);
+    }
+
+    fn jobs(&mut self) {
+        for (name, job) in &self.config.jobs {
+            let at = root("jobs").key(name);
+            let Some(spec) = crate::jobs::spec(name) else {
+                let known = crate::jobs::REGISTRY.iter().map(|spec| spec.name).collect::<Vec<_>>().join(", ");
+                self.report(at, format!("unknown job {name:?} (jobs: {known})"));
+                continue;
+            };
+            let schedule = job.schedule.as_deref().unwrap_or(spec.default_schedule);
+            let zone = job.time_zone.as_deref().unwrap_or(spec.default_time_zone);
+            if let Err(error) = crate::jobs::JobSchedule::parse(schedule, zone) {
+                let key = if error.contains("time zone") { "time_zone" } else { "schedule" };
+                self.report(at.key(key), error);
+            }
+        }
+    }
+
+    fn escalation(&mut self) {
+        let Some(escalation) = &self.config.escalation else { return };
+        let at = root("escalation").key("steps");
+        if escalation.steps.is_empty() {
+            self.report(at.clone(), "lists no step: add { after_minutes = 10, mention = \"primary\" }");
+        }
+        let mut previous = 0;
+        for (index, step) in escalation.steps.iter().enumerate() {
+            let at = at.index(index);
+            match step.mention.as_str() {
+                "primary" | "secondary" if self.config.oncall.is_none() => self.report(
+                    at.key("mention"),
+                    format!("{:?} means the on-call rotation's person, but there is no [oncall] section", step.mention),
+                ),
+                "primary" | "secondary" => {}
+                handle => self.mention(at.key("mention"), handle),
+            }
+            if step.after_minutes == 0 || step.after_minutes <= previous {
+                self.report(
+                    at.key("after_minutes"),
+                    format!("must be more than the step before's ({previous}), not {}", step.after_minutes),
+                );
+            }
+            previous = step.after_minutes;
+        }
+    }
+
+    fn flapping(&mut self) {
+        let at = root("flapping");
+        self.range(at.key("changes"), u64::from(self.config.flapping.changes), 2, 100);
+        self.range(at.key("minutes"), u64::from(self.config.flapping.minutes), 1, 1440);
+    }
+
+    fn maintenance(&mut self) {
+        for (index, window) in self.config.maintenance.iter().enumerate() {
+            let at = root("maintenance").index(index);
+            let start = self.time(at.key("start"), &window.start);
+            let end = self.time(at.key("end"), &window.end);
+            if let (Some(start), Some(end)) = (start, end)
+                && end <= start
+            {
+                self.report(at.key("end"), format!("{} is not after the start, {}", window.end, window.start));
+            }
+            if window.alarms.is_empty() && window.resources.is_empty() {
+                self.report(at.clone(), "covers nothing: give `alarms` or `resources` globs");
+            }
+            self.globs(&at.key("alarms"), &window.alarms);
+            self.globs(&at.key("resources"), &window.resources);
+        }
+    }
+
+    fn time(&mut self, at: KeyPath, text: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        let parsed = chrono::DateTime::parse_from_rfc3339(text).ok();
+        if parsed.is_none() {
+            self.report(at, format!("{text:?} is not an RFC 3339 time like 2026-12-01T22:00:00Z"));
+        }
+        parsed
     }
 
     fn discord(&mut self) {

@@ -9,6 +9,7 @@ mod batch;
 mod enrichments;
 mod ingest;
 mod interventions;
+mod jobs;
 mod outbox;
 mod pollers;
 
@@ -25,6 +26,7 @@ pub use ingest::{
     EnrichmentRequest, IncidentChange, IngestTx, NewEvent, NewIncident, NewRejection, OutboxItem, TimelineEntry,
 };
 pub use interventions::{IncidentView, InterventionWrite};
+pub use jobs::{Claim, JobRunRow};
 pub use outbox::{Claimed, OutboxOp, OutboxRow};
 pub use pollers::KnownAlarm;
 

@@ -205,3 +205,52 @@ fn a_custom_command_must_declare_its_placeholders_and_not_shadow_a_builtin() {
     assert!(again.contains("uses {missing}, which is not among the options"), "{again}");
     assert!(again.contains("may only use a function option"), "{again}");
 }
+
+#[test]
+fn a_bad_schedule_an_unknown_job_and_a_bad_time_zone_are_each_named() {
+    let errors = errors_of(
+        r#"[channels.team]
+[channels.oncall]
+[jobs.digest]
+schedule = "0 25 * * Mon"
+time_zone = "Europe/Berlin"
+[jobs.digets]
+schedule = "0 9 * * Mon"
+"#,
+    );
+    let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(errors.len(), 2, "{errors}");
+    assert!(lines[0].contains("jobs.digest.schedule: \"0 25 * * Mon\" is not a cron expression"), "{lines:?}");
+    assert!(lines[1].contains("jobs.digets: unknown job \"digets\" (jobs: digest)"), "{lines:?}");
+    let zone = errors_of("[channels.team]\n[channels.oncall]\n[jobs.digest]\ntime_zone = \"Mars/Olympus\"\n");
+    assert!(zone.to_string().contains("jobs.digest.time_zone: \"Mars/Olympus\" is not an IANA time zone"), "{zone}");
+}
+
+#[test]
+fn escalation_steps_must_name_known_mentions_in_increasing_order() {
+    let errors = errors_of(
+        r#"[channels.team]
+[channels.oncall]
+[mentions]
+oncall = "role:1"
+[escalation]
+steps = [{ after_minutes = 10, mention = "@oncall" }, { after_minutes = 5, mention = "@lead" }, { after_minutes = 30, mention = "secondary" }]
+"#,
+    );
+    let text = errors.to_string();
+    assert!(text.contains("escalation.steps[1].mention: unknown mention \"@lead\""), "{text}");
+    assert!(
+        text.contains("escalation.steps[1].after_minutes: must be more than the step before's (10), not 5"),
+        "{text}"
+    );
+    assert!(text.contains("escalation.steps[2].mention: \"secondary\" means the on-call rotation's person"), "{text}");
+}
+
+#[test]
+fn a_maintenance_window_that_ends_before_it_starts_is_refused() {
+    let errors = errors_of(
+        "[channels.team]\n[channels.oncall]\n[[maintenance]]\nname = \"db\"\nstart = \"2026-12-01T22:00:00Z\"\n\
+         end = \"2026-12-01T21:00:00Z\"\nalarms = [\"orders-*\"]\n",
+    );
+    assert!(errors.to_string().contains("maintenance[0].end: 2026-12-01T21:00:00Z is not after the start"), "{errors}");
+}
