@@ -61,5 +61,8 @@ pub fn rules(config: &Config) -> Rules {
         policy: config.policy(),
         render: RenderContext { directory: config.directory(), account_names },
         enrich: config.aws_settings().enabled,
+        maintenance: config.maintenance_silences(),
+        escalation: config.escalation_policy(),
+        flapping: config.flap_rule(),
     }
 }

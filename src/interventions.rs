@@ -8,10 +8,9 @@ use crate::chat::render::intervened;
 use crate::domain::incident::IncidentStatus;
 use crate::domain::lifecycle::{Intervention, Outcome, intervene};
 use crate::domain::oncall::Rotation;
-use crate::domain::silence::SilenceTarget;
 use crate::store::{IncidentView, InterventionWrite, Store, StoreError};
 use opspod_commands::oncall;
-use opspod_commands::silence::{Shown, SilenceAsk, render_list};
+use opspod_commands::silence::{Shown, SilenceAsk, render_added, render_list};
 
 /// Who acted: a stable id for the timeline and how to show them in chat.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,8 +95,11 @@ fn write(
     let line = line(intervention, actor, now);
     let stored: Option<Message> = incident.message.as_deref().and_then(|json| serde_json::from_str(json).ok());
     let edit = stored.filter(|_| incident.posted).map(|message| intervened(message, intervention, &line));
-    let note =
-        edit.as_ref().map(|_| Note { text: format!("{} {line}", now.format("%H:%M")), thread: incident.title.clone() });
+    let note = edit.as_ref().map(|_| Note {
+        text: format!("{} {line}", now.format("%H:%M")),
+        thread: incident.title.clone(),
+        mentions: vec![],
+    });
     InterventionWrite {
         incident_id: incident.id.clone(),
         channel: incident.channel.clone(),
@@ -153,25 +155,24 @@ fn glob_literal(name: &str) -> String {
         .collect()
 }
 
-/// `/silence`: lists the silences in force, adds one, or ends one early. Adding and removing are recorded with
-/// who did it; the caller checks that they may.
+/// `/silence`: lists the silences in force or scheduled, adds one (now, or over a window that starts later), or
+/// ends one early. Adding and removing are recorded with who did it; the caller checks that they may.
 pub async fn silence(store: &Store, ask: &SilenceAsk, actor: &Actor, now: DateTime<Utc>) -> Result<Reply, StoreError> {
     match ask {
         SilenceAsk::List => Ok(Reply::Done(render_list(&shown_silences(store, now).await?))),
-        SilenceAsk::Add { target, pattern, duration } => {
-            let until = now + chrono::Duration::from_std(duration.duration()).unwrap_or_default();
+        SilenceAsk::Add { target, pattern, window } => {
+            let window = match window.resolve(now) {
+                Ok(window) => window,
+                Err(error) => return Ok(Reply::Refused(error.0)),
+            };
             let reason = format!("silenced with /silence by {}", actor.display);
-            store.add_silence(target.as_str(), pattern, until, &reason, &actor.id, now).await?;
-            Ok(Reply::Done(format!(
-                "Silenced {} `{pattern}` until {} UTC. Incidents are still recorded; /silence lists it.",
-                target.as_str().replace('_', " "),
-                until.format("%Y-%m-%d %H:%M")
-            )))
+            store.add_silence(target.as_str(), pattern, window.clone(), &reason, &actor.id, now).await?;
+            Ok(Reply::Done(render_added(*target, pattern, &window, now)))
         }
         SilenceAsk::Remove { id } => Ok(if store.remove_silence(*id, now).await? {
             Reply::Done(format!("Silence #{id} ended by {}.", actor.display))
         } else {
-            Reply::Refused(format!("There is no silence #{id} in force."))
+            Reply::Refused(format!("There is no silence #{id} in force or scheduled."))
         }),
     }
 }
@@ -181,20 +182,14 @@ async fn shown_silences(store: &Store, now: DateTime<Utc>) -> Result<Vec<Shown>,
         .silences(now)
         .await?
         .into_iter()
-        .map(|silence| {
-            let (kind, glob) = match &silence.target {
-                SilenceTarget::Alarm(glob) => ("alarm", glob),
-                SilenceTarget::Resource(glob) => ("resource", glob),
-                SilenceTarget::HealthType(glob) => ("health_type", glob),
-            };
-            Shown {
-                id: silence.id,
-                kind: kind.to_owned(),
-                pattern: glob.pattern().to_owned(),
-                expires_at: silence.expires_at,
-                created_by: display_actor(&silence.created_by),
-                reason: silence.reason,
-            }
+        .map(|silence| Shown {
+            id: silence.id,
+            kind: silence.kind().to_owned(),
+            pattern: silence.pattern().to_owned(),
+            starts_at: (silence.starts_at > now).then_some(silence.starts_at),
+            expires_at: silence.expires_at,
+            created_by: display_actor(&silence.created_by),
+            reason: silence.reason,
         })
         .collect())
 }

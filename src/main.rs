@@ -16,6 +16,7 @@ async fn main() -> ExitCode {
         Command::CheckConfig(args) => Ok(cli::check::check_config(args).await),
         Command::Migrate(args) => cli::check::migrate(args).await,
         Command::Ask(args) => cli::ask::ask(args).await,
+        Command::Digest(args) => cli::digest::digest(args).await,
     };
     result.unwrap_or_else(|error| {
         eprintln!("error: {error:#}");

@@ -254,7 +254,8 @@ async fn the_incident_command_answers_privately_with_the_open_incidents() {
             "health",
             "silence",
             "oncall",
-            "run"
+            "run",
+            "digest"
         ]
     );
 }
@@ -431,7 +432,12 @@ async fn context_is_edited_in_with_the_chart_attached_inside_the_embed() {
         expected_message: incident.message.clone(),
         edit: Some(serde_json::to_string(&edited).unwrap()),
         note: Some(
-            serde_json::to_string(&Note { text: "14:02 context added".into(), thread: incident.title }).unwrap(),
+            serde_json::to_string(&Note {
+                text: "14:02 context added".into(),
+                thread: incident.title,
+                mentions: vec![],
+            })
+            .unwrap(),
         ),
         at: chrono::Utc::now(),
     };

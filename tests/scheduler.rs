@@ -4,8 +4,8 @@ mod support;
 
 use std::sync::{Arc, Mutex};
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
 use opspod::jobs::{Job, JobSchedule, Run, Scheduler};
 use opspod::ports::ManualClock;
 use opspod::store::Store;
@@ -14,11 +14,10 @@ use opspod::store::Store;
 #[derive(Default)]
 struct Recorder(Mutex<Vec<Run>>);
 
-#[async_trait]
 impl Job for Recorder {
-    async fn run(&self, run: &Run) -> anyhow::Result<String> {
-        self.0.lock().unwrap().push(run.clone());
-        Ok("recorded".into())
+    fn run(&self, run: Run) -> BoxFuture<'static, anyhow::Result<String>> {
+        self.0.lock().unwrap().push(run);
+        Box::pin(async { Ok("recorded".to_owned()) })
     }
 }
 

@@ -168,8 +168,9 @@ async fn poll_cursors_persist_and_move_forward(store: &Store) {
 
 async fn a_silence_suppresses_posting_but_the_incident_is_recorded(store: &Store) {
     let now = Utc::now();
-    store.add_silence("alarm", "checkout-*", now + Duration::hours(1), "deploying", "dana", now).await.unwrap();
-    store.add_silence("resource", "search-*", now - Duration::hours(1), "expired", "dana", now).await.unwrap();
+    store.add_silence("alarm", "checkout-*", now..now + Duration::hours(1), "deploying", "dana", now).await.unwrap();
+    let expired = now - Duration::hours(2)..now - Duration::hours(1);
+    store.add_silence("resource", "search-*", expired, "expired", "dana", now).await.unwrap();
     assert_eq!(store.silences(now).await.unwrap().len(), 1, "expired silences are not listed");
     let reports = ingest(
         &pipeline(store),

@@ -16,6 +16,8 @@ impl Since {
     pub const MAX: Duration = Duration::from_secs(30 * 86_400);
     /// What a command looks back over when not told: a day covers a deploy and a night's traffic.
     pub const DEFAULT: Since = Since(Duration::from_secs(86_400));
+    /// A week: the digest's default.
+    pub const WEEK: Since = Since(Duration::from_secs(7 * 86_400));
 
     pub fn parse(raw: &str) -> Result<Self, ArgError> {
         let accepted = || ArgError(format!("`since` must be like 15m, 24h or 7d, at most 30d; got `{raw}`"));

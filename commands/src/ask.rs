@@ -35,12 +35,28 @@ pub enum Ask {
     OnCall {
         handover: Option<String>,
     },
+    /// The reliability digest; `team` is checked against the owners by the caller, which knows them.
+    Digest {
+        team: Option<String>,
+        since: Since,
+    },
     Help,
 }
 
 /// The built-in commands' names, which custom commands cannot take.
-pub const BUILTINS: [&str; 10] =
-    ["errors", "coldstarts", "cost", "bugreport", "incident", "alarms", "health", "silence", "oncall", "help"];
+pub const BUILTINS: [&str; 11] = [
+    "errors",
+    "coldstarts",
+    "cost",
+    "bugreport",
+    "incident",
+    "alarms",
+    "health",
+    "silence",
+    "oncall",
+    "digest",
+    "help",
+];
 
 /// A command's name and its options, in the order they are taken positionally.
 struct Spec {
@@ -48,7 +64,7 @@ struct Spec {
     options: &'static [&'static str],
 }
 
-const SPECS: [Spec; 10] = [
+const SPECS: [Spec; 11] = [
     Spec { name: "errors", options: &["function", "since"] },
     Spec { name: "coldstarts", options: &["function", "since"] },
     Spec { name: "cost", options: &["function", "since"] },
@@ -56,8 +72,9 @@ const SPECS: [Spec; 10] = [
     Spec { name: "incident", options: &["id"] },
     Spec { name: "alarms", options: &[] },
     Spec { name: "health", options: &[] },
-    Spec { name: "silence", options: &["alarm", "resource", "health", "for", "remove"] },
+    Spec { name: "silence", options: &["alarm", "resource", "health", "for", "from", "until", "remove"] },
     Spec { name: "oncall", options: &["handover"] },
+    Spec { name: "digest", options: &["team", "since"] },
     Spec { name: "help", options: &[] },
 ];
 
@@ -94,9 +111,21 @@ fn build(spec: &Spec, options: &BTreeMap<&'static str, String>) -> Result<Ask, A
         "oncall" => Ask::OnCall { handover: options.get("handover").cloned() },
         "silence" => {
             let get = |key: &str| options.get(key).map(String::as_str);
-            Ask::Silence(crate::silence::ask(get("alarm"), get("resource"), get("health"), get("for"), get("remove"))?)
+            Ask::Silence(crate::silence::ask(crate::silence::Options {
+                alarm: get("alarm"),
+                resource: get("resource"),
+                health: get("health"),
+                duration: get("for"),
+                from: get("from"),
+                until: get("until"),
+                remove: get("remove"),
+            })?)
         }
         "health" => Ask::Health,
+        "digest" => Ask::Digest {
+            team: options.get("team").cloned(),
+            since: options.get("since").map_or(Ok(crate::digest::DEFAULT_SINCE), |raw| Since::parse(raw))?,
+        },
         _ => Ask::Help,
     })
 }
@@ -128,6 +157,8 @@ fn validate(option: &str, value: &str) -> Result<(), ArgError> {
         "since" => Since::parse(value).map(drop),
         "function" => FunctionName::parse(value).map(drop),
         "id" => incident::validate_id(value).map(drop),
+        "from" | "until" => crate::silence::time(option, value).map(drop),
+        "team" => crate::digest::validate_team(value),
         _ => Ok(()),
     }
 }
@@ -253,14 +284,14 @@ mod tests {
 
     #[test]
     fn an_unknown_command_lists_the_commands() {
-        let message = error("/digest checkout-api");
+        let message = error("/weekly checkout-api");
         assert_eq!(
             message,
-            "Unknown command `/digest`; the commands are /errors, /coldstarts, /cost, /bugreport, /incident, /alarms, /health, /silence, /oncall, /help."
+            "Unknown command `/weekly`; the commands are /errors, /coldstarts, /cost, /bugreport, /incident, /alarms, /health, /silence, /oncall, /digest, /help."
         );
         assert_eq!(
             error(""),
-            "Type a command: /errors, /coldstarts, /cost, /bugreport, /incident, /alarms, /health, /silence, /oncall, /help."
+            "Type a command: /errors, /coldstarts, /cost, /bugreport, /incident, /alarms, /health, /silence, /oncall, /digest, /help."
         );
     }
 
@@ -297,6 +328,15 @@ mod tests {
         assert_eq!(error("/errors a since:1h since:2h"), "`since` is given twice");
         assert_eq!(error("/errors a 1h b"), "Too many arguments at `b`: /errors takes [function] [since].");
         assert_eq!(error("/help me"), "/help takes no arguments; got `me`.");
+    }
+
+    #[test]
+    fn silence_takes_a_window_from_and_until() {
+        let ask = parse("/silence alarm:orders-* from: 2026-12-01T22:00Z until:2026-12-02T01:00Z").unwrap();
+        let Ask::Silence(crate::silence::SilenceAsk::Add { window, .. }) = ask else { panic!("{ask:?}") };
+        assert_eq!(window.from, Some("2026-12-01T22:00:00Z".parse().unwrap()));
+        assert!(error("/silence alarm:orders-* from:tonight").starts_with("`from` must be an RFC 3339 time"));
+        assert!(error("/silence alarm:orders-* until:").contains("`until` needs a value"));
     }
 
     #[test]

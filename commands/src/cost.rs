@@ -169,7 +169,7 @@ fn row(name: &str, invocations: &str, gb: &str, requests: &str, compute: &str, t
 }
 
 /// `$0.42`, `$0.0007`, `$1,234.50`: cents, or enough digits to show a small amount is not zero.
-fn money(amount: f64) -> String {
+pub(crate) fn money(amount: f64) -> String {
     if amount == 0.0 {
         return "$0.00".into();
     }

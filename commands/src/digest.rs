@@ -6,6 +6,16 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use serde_json::Value;
+
+mod attention;
+mod figures;
+mod headline;
+mod markdown;
+mod rank;
+mod render;
+#[cfg(test)]
+mod tests;
 
 /// How `/help` lists this command: usage, what it does, and an example to copy.
 pub const HELP: (&str, &str, &str) = (
@@ -13,6 +23,23 @@ pub const HELP: (&str, &str, &str) = (
     "the reliability digest: the week against the last, what needs attention, incidents, AWS Health",
     "/digest team:payments since:7d",
 );
+
+/// The period `/digest` covers when none is given: a week, compared with the week before.
+pub const DEFAULT_SINCE: crate::args::Since = crate::args::Since::WEEK;
+
+/// A team name as owners in config write it: letters, digits, `-` and `_`, at most 64 characters.
+pub fn validate_team(raw: &str) -> Result<(), crate::args::ArgError> {
+    let ok =
+        !raw.is_empty() && raw.len() <= 64 && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::args::ArgError(format!(
+            "`team` is a team name like payments (letters, digits, - and _); got {}",
+            crate::text::code_span(raw)
+        )))
+    }
+}
 
 /// One team's digest over `[start, end)`, compared with the period of the same length before `start`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -30,6 +57,69 @@ pub struct Digest {
     pub notes: Vec<String>,
     /// The currency of every cost figure.
     pub currency: String,
+}
+
+impl Digest {
+    /// The team's functions, worst first: failures (as a share and as a count), money wasted on failures and
+    /// retries, and for interactive functions p95 and cold starts, with interactive functions weighed double.
+    /// Functions without a request in either period come last, by name.
+    pub fn ranked(&self) -> Vec<&FunctionWeek> {
+        rank::ranked(self)
+    }
+
+    /// One sentence, from the numbers: is this period better or worse than the one before?
+    /// "Worse than last week: 1,204 failed invocations (0.8%) against 310 (0.2%), and 7 incidents against 3."
+    pub fn headline(&self) -> String {
+        headline::headline(self)
+    }
+
+    /// At most five functions that need attention, the most important first, each once: why, in numbers, and
+    /// the next step.
+    pub fn attention(&self) -> Vec<Attention> {
+        attention::attention(self)
+    }
+
+    /// The chat message: always within Discord's 2,000 characters; the attachment holds everything else.
+    pub fn render_text(&self) -> String {
+        render::render_text(self)
+    }
+
+    /// The full digest for the attachment, without a length limit: every function, both periods, every item.
+    pub fn render_markdown(&self) -> String {
+        markdown::render_markdown(self)
+    }
+
+    /// The attachment's file name, `digest-payments.md`: the team's name reduced to characters any file
+    /// system and Discord keep.
+    pub fn attachment_name(&self) -> String {
+        render::attachment_name(&self.team)
+    }
+
+    /// The whole digest as data, plus what this module judged: `headline`, `attention` and the `ranked`
+    /// function names. Keys are the field names, so they stay stable.
+    pub fn json(&self) -> Value {
+        let mut object = match serde_json::to_value(self) {
+            Ok(Value::Object(object)) => object,
+            // A digest is plain data with string keys, so serializing it cannot fail.
+            _ => serde_json::Map::new(),
+        };
+        object.insert("headline".into(), Value::String(self.headline()));
+        object.insert("attention".into(), serde_json::to_value(self.attention()).unwrap_or_default());
+        let ranked = self.ranked().into_iter().map(|function| Value::String(function.function.clone())).collect();
+        object.insert("ranked".into(), Value::Array(ranked));
+        Value::Object(object)
+    }
+}
+
+/// A function that needs attention: why, in numbers, and what a good ops engineer would do next. Both are
+/// plain text (renderers escape them), and name the function's figures from this period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attention {
+    pub function: String,
+    /// "timeouts 3.0% after v42 (0.1% before)".
+    pub reason: String,
+    /// "compare with v41".
+    pub next_step: String,
 }
 
 /// One function over the period and the period before.

@@ -1,7 +1,7 @@
-//! `/help`: what opspod can do in this server, and what is not built yet.
+//! `/help`: what opspod can do in this server.
 
 /// One line per command: its usage, what it does, and an example to copy; each command's text lives with it.
-pub const COMMANDS: [(&str, &str, &str); 10] = [
+pub const COMMANDS: [(&str, &str, &str); 11] = [
     crate::errors::HELP,
     crate::coldstarts::HELP,
     crate::cost::HELP,
@@ -11,11 +11,9 @@ pub const COMMANDS: [(&str, &str, &str); 10] = [
     crate::alarms::HEALTH_HELP,
     crate::silence::HELP,
     crate::oncall::HELP,
+    crate::digest::HELP,
     ("/help", "this list", "/help"),
 ];
-
-/// Commands the product will have that are not built yet, said plainly.
-pub const COMING: [&str; 1] = ["/digest"];
 
 pub fn render() -> String {
     let mut text = String::from("**opspod** posts AWS alarms and Health events here, one message per incident.\n");
@@ -23,7 +21,6 @@ pub fn render() -> String {
     for (name, what, example) in COMMANDS {
         text.push_str(&format!("`{name}` — {what} · e.g. `{example}`\n"));
     }
-    text.push_str(&format!("\nNot built yet: {}.", COMING.map(|c| format!("`{c}`")).join(", ")));
     text
 }
 
@@ -32,12 +29,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn help_lists_the_commands_with_examples_and_says_what_is_not_built_yet() {
+    fn help_lists_every_command_with_an_example() {
         let text = render();
         assert!(text.contains("`/errors [function] [since]` — "), "{text}");
         assert!(text.contains("e.g. `/bugreport checkout-api`"), "{text}");
         assert!(text.contains("`/incident [id] [function]`"), "{text}");
-        assert!(text.ends_with("Not built yet: `/digest`."), "{text}");
+        assert!(text.contains("`/digest [team] [since]` — "), "{text}");
+        assert!(!text.contains("Not built yet"), "{text}");
     }
 
     #[test]

@@ -36,6 +36,9 @@ impl ConsoleSink {
 /// The message body, indented under its header, with the mentions that notify.
 fn indented(message: &Message) -> String {
     let mut text: String = message.to_text().lines().map(|line| format!("  {line}\n")).collect();
+    for file in message.image.iter().chain(&message.files) {
+        text.push_str(&format!("  📎 {} ({} bytes): {}\n", file.name, file.png.len(), file.description));
+    }
     if !message.mentions.is_empty() {
         text.push_str(&format!("  ↳ notifies {}\n", message.mentions.join(" ")));
     }
@@ -55,6 +58,11 @@ impl ChatSink for ConsoleSink {
     }
 
     async fn note(&self, channel: &str, message_ref: &str, note: &Note) -> Result<(), SinkError> {
-        self.write(&format!("#{channel} · {message_ref} thread: {}\n", note.text))
+        let notifies = if note.mentions.is_empty() {
+            String::new()
+        } else {
+            format!("  ↳ notifies {}\n", note.mentions.join(" "))
+        };
+        self.write(&format!("#{channel} · {message_ref} thread: {}\n{notifies}", note.text))
     }
 }

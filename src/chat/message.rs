@@ -44,14 +44,17 @@ pub struct Message {
     /// A picture shown inside the message: the metric chart.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<Image>,
+    /// Further files attached below the message: more charts, the digest's full Markdown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<Image>,
 }
 
-/// A PNG attached to a message, kept base64-encoded in the outbox.
+/// A file attached to a message (a PNG chart, a Markdown report), kept base64-encoded in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Image {
-    /// The attachment's file name: `chart.png`.
+    /// The attachment's file name: `chart.png`, `digest-payments.md`.
     pub name: String,
-    /// What the picture shows, for the console and for screen readers.
+    /// What the file shows, for the console and for screen readers.
     pub description: String,
     #[serde(with = "base64_bytes")]
     pub png: Vec<u8>,
@@ -109,6 +112,9 @@ pub struct Note {
     /// The thread's name, used when the note is the first and the thread has to be started.
     #[serde(default)]
     pub thread: String,
+    /// Configured handles this line notifies: only escalation re-pings carry any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
 }
 
 impl Tone {

@@ -59,6 +59,7 @@ impl RenderContext {
             incident_id: Some(incident.id.to_owned()),
             controls,
             image: None,
+            files: vec![],
         }
     }
 
@@ -81,7 +82,7 @@ impl RenderContext {
             }
             _ => return None,
         };
-        Some(Note { text, thread: format!("{} · {}", incident.id, self.title(event)) })
+        Some(Note { text, thread: format!("{} · {}", incident.id, self.title(event)), mentions: vec![] })
     }
 
     /// A one-line title for an event, used when nothing is posted too.

@@ -20,7 +20,7 @@ pub async fn ask(args: &AskArgs) -> anyhow::Result<ExitCode> {
     if let Some(parsed) = opspod_commands::custom::parse_line(&line, &customs) {
         return custom(&loaded, parsed, &customs, args.format).await;
     }
-    let question = match ask::parse(&line) {
+    let question = match ask::parse(&line).and_then(|question| in_time(question, chrono::Utc::now())) {
         Ok(question) => question,
         Err(error) => {
             eprintln!("error: {error}");
@@ -33,7 +33,8 @@ pub async fn ask(args: &AskArgs) -> anyhow::Result<ExitCode> {
     let insights =
         Insights::new(access, loaded.config.directory(), Some(app.store.clone())).with_cost_explorer(aws.cost_explorer);
     let rotation = loaded.config.rotation();
-    let answer = answer(&insights, &app, &rotation, question, args.format).await;
+    let digests = crate::digest::Digests::lazy(&loaded.config, app.store.clone());
+    let answer = answer(&insights, &digests, &app, &rotation, question, args.format).await;
     app.store.close().await;
     match answer {
         Ok(text) => {
@@ -47,9 +48,18 @@ pub async fn ask(args: &AskArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Refuses a silence window that is over or too long before opening the store, as a mistake in the command line.
+fn in_time(question: Ask, now: chrono::DateTime<chrono::Utc>) -> Result<Ask, opspod_commands::args::ArgError> {
+    if let Ask::Silence(opspod_commands::silence::SilenceAsk::Add { window, .. }) = &question {
+        window.resolve(now)?;
+    }
+    Ok(question)
+}
+
 /// The answer as text or JSON.
 async fn answer(
     insights: &Insights,
+    digests: &crate::digest::Digests,
     app: &App,
     rotation: &Option<crate::domain::oncall::Rotation>,
     question: Ask,
@@ -104,7 +114,27 @@ async fn answer(
                 Err(error) => format!("The store failed: {error}"),
             }
         }
+        Ask::Digest { team, since } => digest(digests, team.as_deref(), since, json).await?,
         Ask::Help => opspod_commands::help::render(),
+    })
+}
+
+/// `/digest`: each team's digest as chat shows it, or all of them as a JSON array.
+async fn digest(
+    digests: &crate::digest::Digests,
+    team: Option<&str>,
+    since: opspod_commands::args::Since,
+    json: bool,
+) -> Result<String, InsightError> {
+    let now = chrono::Utc::now();
+    let length = chrono::Duration::from_std(since.duration()).unwrap_or_default();
+    let window = crate::digest::Window { start: now - length, end: now };
+    let built =
+        digests.build(window, team, None, now).await.map_err(|error| InsightError::Argument(error.to_string()))?;
+    Ok(if json {
+        serde_json::Value::Array(built.digests.iter().map(|team| team.digest.json()).collect()).to_string()
+    } else {
+        built.digests.iter().map(|team| team.digest.render_text()).collect::<Vec<_>>().join("\n\n")
     })
 }
 

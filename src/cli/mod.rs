@@ -3,6 +3,7 @@
 pub mod ask;
 pub mod check;
 pub mod demo;
+pub mod digest;
 pub mod replay;
 pub mod run;
 
@@ -31,6 +32,28 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Ask what the bot would answer in chat: `opspod ask "/errors checkout-api since:24h"`.
     Ask(AskArgs),
+    /// Build the reliability digest now and print it; `--post` queues it for the teams' channels.
+    Digest(DigestArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DigestArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// One team (an owner's team, or `team` for what nobody owns); every team when left out.
+    #[arg(long)]
+    pub team: Option<String>,
+    /// How far back: 7d by default, at most 30d; compared with the same length before it.
+    #[arg(long, default_value = "7d")]
+    pub since: String,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also queue each digest for its team's channel; a running `opspod run` delivers it.
+    #[arg(long)]
+    pub post: bool,
+    /// Write each digest's full Markdown and charts into this folder.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -14,6 +14,9 @@ use crate::aws::health::HealthReader;
 use crate::chat::console::ConsoleSink;
 use crate::chat::discord;
 use crate::config::{Aws, DISCORD_TOKEN, Loaded};
+use crate::digest::{DigestJob, Digests};
+use crate::jobs::{DIGEST, Scheduler};
+use crate::lifecycle::Lifecycle;
 use crate::ports::ChatSink;
 use crate::sources::alarms::AlarmPoller;
 use crate::sources::health::HealthPoller;
@@ -58,9 +61,10 @@ pub async fn run(arg: &ConfigArg) -> anyhow::Result<ExitCode> {
     if sources.is_empty() {
         tracing::info!(
             "No sources are enabled: add an [sqs] section or turn on [aws] polling to read events. \
-             Delivering the outbox only."
+             Delivering the outbox and running the scheduled jobs only."
         );
     }
+    start_timed_work(&loaded, &app, access.as_ref(), &stop_sources, &mut sources);
     stop_sources.cancelled().await;
     tracing::info!("Shutting down: finishing in-flight batches and deliveries.");
     while sources.join_next().await.is_some() {}
@@ -119,6 +123,47 @@ async fn start_sources(
         sources.spawn(async move { source.run(stop).await });
     }
     sources
+}
+
+/// What runs on the clock: escalation and the end of flapping, and the scheduled jobs (the weekly digest).
+fn start_timed_work(
+    loaded: &Loaded,
+    app: &App,
+    access: Option<&AwsAccess>,
+    stop: &CancellationToken,
+    work: &mut JoinSet<()>,
+) {
+    let config = &loaded.config;
+    let lifecycle = Lifecycle::new(
+        app.store.clone(),
+        app.clock.clone(),
+        config.escalation_policy(),
+        config.rotation(),
+        config.flap_rule(),
+        app.pipeline.outbox_ready(),
+    );
+    let stop_lifecycle = stop.clone();
+    work.spawn(async move { lifecycle.run(stop_lifecycle).await });
+    let mut scheduler = Scheduler::new(app.store.clone(), app.clock.clone());
+    let digests = Arc::new(Digests::new(config, app.store.clone(), access.cloned().map(Arc::new)));
+    for (spec, schedule) in config.job_schedules() {
+        tracing::info!(job = spec.name, "Scheduled {}: {schedule}.", spec.what);
+        let job: Arc<dyn crate::jobs::Job> = match spec.name {
+            name if name == DIGEST.name => Arc::new(DigestJob {
+                digests: digests.clone(),
+                store: app.store.clone(),
+                clock: app.clock.clone(),
+                outbox_ready: app.pipeline.outbox_ready(),
+            }),
+            other => {
+                tracing::error!(job = other, "No runner is registered for this job; it does not run.");
+                continue;
+            }
+        };
+        scheduler.add(spec.name, schedule, job);
+    }
+    let stop_scheduler = stop.clone();
+    work.spawn(async move { scheduler.run(stop_scheduler).await });
 }
 
 /// The `DescribeAlarms` poller per account and region, and the Health poller per account (or one for the

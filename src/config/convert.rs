@@ -6,8 +6,9 @@ use crate::domain::glob::Glob;
 use crate::domain::health::HealthCategory;
 use crate::domain::ownership::{self, Directory, ResourceMatcher};
 use crate::domain::routing::{self, Conditions, Policy, Severity, SourceKind};
+use crate::domain::silence::{Silence, SilenceTarget};
 
-use super::model::{Aws, Config, DEFAULT_CRITICAL_ALARMS, Delivery, Owner, Rule, Runbook, When};
+use super::model::{Aws, Config, DEFAULT_CRITICAL_ALARMS, Delivery, Maintenance, Owner, Rule, Runbook, When};
 
 /// Whom a configured mention pings on Discord.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -96,6 +97,12 @@ impl Config {
         self.commands.iter().filter_map(custom_definition).collect()
     }
 
+    /// The `[[maintenance]]` windows as silences, one per glob, each with id 0 (the store never holds them, so
+    /// `/silence remove:` cannot end one) and the reason `maintenance window <name>`.
+    pub fn maintenance_silences(&self) -> Vec<Silence> {
+        self.maintenance.iter().flat_map(window_silences).collect()
+    }
+
     /// The on-call rotation, when `[oncall]` is configured (and valid, which loading checked).
     pub fn rotation(&self) -> Option<crate::domain::oncall::Rotation> {
         let oncall = self.oncall.as_ref()?;
@@ -104,6 +111,27 @@ impl Config {
             start: chrono::DateTime::parse_from_rfc3339(&oncall.start).ok()?.with_timezone(&chrono::Utc),
             shift: chrono::Duration::days(i64::from(oncall.shift_days)),
         })
+    }
+
+    /// `[escalation]` as the domain reads it; without the section, nothing escalates.
+    pub fn escalation_policy(&self) -> crate::domain::escalation::Policy {
+        use crate::domain::escalation::{Policy, Step, Target};
+        let steps = self.escalation.iter().flat_map(|escalation| &escalation.steps).map(|step| Step {
+            after: chrono::Duration::minutes(i64::try_from(step.after_minutes).unwrap_or(i64::MAX / 60_000)),
+            target: match step.mention.as_str() {
+                "primary" => Target::Primary,
+                "secondary" => Target::Secondary,
+                handle => Target::Handle(handle.to_owned()),
+            },
+        });
+        Policy { steps: steps.collect() }
+    }
+
+    pub fn flap_rule(&self) -> crate::domain::flapping::FlapRule {
+        crate::domain::flapping::FlapRule {
+            changes: self.flapping.changes,
+            window: chrono::Duration::minutes(i64::from(self.flapping.minutes)),
+        }
     }
 
     /// Every registered job that is not turned off, with its schedule (invalid ones were refused at load).
@@ -207,6 +235,25 @@ fn domain_runbook(runbook: &Runbook) -> ownership::Runbook {
     }
 }
 
+/// A window's silences; none when its times do not read (which validation rules out).
+fn window_silences(window: &Maintenance) -> Vec<Silence> {
+    let time = |raw: &str| chrono::DateTime::parse_from_rfc3339(raw).ok().map(|at| at.with_timezone(&chrono::Utc));
+    let (Some(starts_at), Some(expires_at)) = (time(&window.start), time(&window.end)) else { return vec![] };
+    let alarms = globs(&window.alarms).into_iter().map(SilenceTarget::Alarm);
+    let resources = globs(&window.resources).into_iter().map(SilenceTarget::Resource);
+    alarms
+        .chain(resources)
+        .map(|target| Silence {
+            id: 0,
+            target,
+            starts_at,
+            expires_at,
+            reason: format!("maintenance window {}", window.name),
+            created_by: "config".to_owned(),
+        })
+        .collect()
+}
+
 /// Compiles globs; one that does not compile (which validation rules out) matches nothing.
 fn globs(patterns: &[String]) -> Vec<Glob> {
     patterns.iter().filter_map(|pattern| Glob::new(pattern).ok()).collect()
@@ -233,4 +280,37 @@ pub(super) fn custom_definition(
         options,
     };
     Some((definition, since))
+}
+
+#[cfg(test)]
+mod tests {
+    const WINDOW: &str = "[channels.team]\n[channels.oncall]\n[[maintenance]]\nname = \"db-upgrade\"\n\
+        start = \"2026-12-01T22:00:00Z\"\nend = \"2026-12-02T01:00:00+01:00\"\n\
+        alarms = [\"orders-*\"]\nresources = [\"orders-db\"]\n";
+
+    #[test]
+    fn a_maintenance_window_becomes_a_silence_per_glob_named_after_the_window() {
+        let config = crate::config::load_str(WINDOW, "test.toml", &Default::default()).unwrap().config;
+
+        let silences = config.maintenance_silences();
+
+        let targets: Vec<(&str, &str)> = silences.iter().map(|silence| (silence.kind(), silence.pattern())).collect();
+        assert_eq!(targets, vec![("alarm", "orders-*"), ("resource", "orders-db")]);
+        for silence in &silences {
+            assert_eq!(silence.reason, "maintenance window db-upgrade");
+            assert_eq!(silence.created_by, "config");
+            assert_eq!(silence.id, 0);
+            assert_eq!(silence.starts_at, "2026-12-01T22:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap());
+            assert_eq!(silence.expires_at, "2026-12-02T00:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap());
+        }
+    }
+
+    #[test]
+    fn no_maintenance_windows_means_no_silences() {
+        let config = crate::config::load_str("[channels.team]\n[channels.oncall]\n", "test.toml", &Default::default())
+            .unwrap()
+            .config;
+
+        assert!(config.maintenance_silences().is_empty());
+    }
 }

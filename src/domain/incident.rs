@@ -123,6 +123,8 @@ pub struct IncidentSnapshot {
     pub opened_at: DateTime<Utc>,
     /// What enrichment found, which every later rendering keeps.
     pub context: Option<Box<Context>>,
+    /// Set once its alarm flapped: later changes fold into the thread, and it resolves only once steady.
+    pub flapping_since: Option<DateTime<Utc>>,
 }
 
 /// What the store must do for an event.

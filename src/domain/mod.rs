@@ -4,7 +4,9 @@
 
 pub mod alarm;
 pub mod context;
+pub mod escalation;
 pub mod event;
+pub mod flapping;
 pub mod glob;
 pub mod health;
 pub mod incident;

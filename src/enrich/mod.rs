@@ -142,6 +142,7 @@ impl Enricher {
             let note = edited.as_ref().map(|_| Note {
                 text: format!("{} context added", now.format("%H:%M")),
                 thread: format!("{} · {}", incident.id, incident.title),
+                mentions: vec![],
             });
             let write = EnrichmentWrite {
                 incident_id: incident.id.clone(),

@@ -2,7 +2,7 @@
 //! metrics (batched `GetMetricData`) and detail from a bounded scan of its logs, folded by the log analysis in
 //! `domain::logs`. The `opspod-commands` crate renders the answers; this module only gathers and computes.
 
-mod pricing;
+pub(crate) mod pricing;
 pub mod usage;
 
 use std::collections::{BTreeMap, HashMap};

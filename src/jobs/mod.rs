@@ -6,7 +6,6 @@ mod schedule;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
@@ -88,10 +87,10 @@ fn span(duration: chrono::Duration) -> String {
 
 /// What a job does when it is due. It must be safe to run twice for the same due time (a crash between its
 /// work and the record of it resumes it): jobs post through the outbox under keys that include the due time.
-#[async_trait]
 pub trait Job: Send + Sync {
-    /// Returns a line for the run record: "posted 3 digests".
-    async fn run(&self, run: &Run) -> anyhow::Result<String>;
+    /// Returns a line for the run record: "posted 3 digests". The future owns what it uses, so that it is `Send`
+    /// without tying it to the scheduler's borrows.
+    fn run(&self, run: Run) -> futures::future::BoxFuture<'static, anyhow::Result<String>>;
 }
 
 struct Scheduled {
@@ -187,7 +186,7 @@ impl Scheduler {
         let by = self.clock.now() - due_at;
         let late = (by > GRACE || missed > 0).then(|| Late { due_local: scheduled.schedule.local(due_at), by, missed });
         let run = Run { job: scheduled.name.clone(), due_at, late };
-        let (outcome, note) = match scheduled.job.run(&run).await {
+        let (outcome, note) = match scheduled.job.run(run.clone()).await {
             Ok(note) => {
                 tracing::info!(job = %scheduled.name, %due_at, "{note}");
                 ("done", note)

@@ -13,7 +13,7 @@ use tokio::sync::Notify;
 use crate::chat::render::RenderContext;
 use crate::domain::event::{Event, EventBody};
 use crate::domain::routing::Policy;
-use crate::domain::silence::silencing;
+use crate::domain::silence::{Silence, silencing};
 use crate::parse;
 use crate::ports::Clock;
 use crate::store::{NewEvent, NewRejection, Store, StoreError};
@@ -47,6 +47,11 @@ pub struct Rules {
     pub render: RenderContext,
     /// Ask for context (AWS metrics, logs, deploys) on every incident posted; off when AWS is.
     pub enrich: bool,
+    /// The `[[maintenance]]` windows from config, applied alongside the silences in the store.
+    pub maintenance: Vec<Silence>,
+    /// Whom to re-ping, and when, while a critical incident goes unacknowledged; no steps, no escalation.
+    pub escalation: crate::domain::escalation::Policy,
+    pub flapping: crate::domain::flapping::FlapRule,
 }
 
 #[derive(Clone)]
@@ -98,7 +103,9 @@ impl Pipeline {
             .map(|(e, _)| e)
             .collect();
         let keys: Vec<String> = fresh.iter().map(|e| e.incident_key()).collect::<HashSet<_>>().into_iter().collect();
-        let mut plan = Plan::new(&self.rules, tx.open_incidents(&keys).await?, now);
+        let earliest = fresh.iter().map(|event| event.occurred_at()).min().unwrap_or(now).min(now);
+        let recent = tx.recent_changes(&keys, earliest - self.rules.flapping.window).await?;
+        let mut plan = Plan::new(&self.rules, tx.open_incidents(&keys).await?, recent, now);
         let silences = tx.active_silences(now).await?;
         let mut seen = HashSet::new();
         let outcomes = parsed
@@ -110,9 +117,11 @@ impl Pipeline {
                 Parsed::LaterPage(event) => Outcome::Accepted(plan.later_page(event, &input.origin)),
                 Parsed::Accepted(event, row) => {
                     let first = inserted.contains(&row.dedupe_key) && seen.insert(row.dedupe_key.clone());
-                    let silenced = silencing(&silences, event, now).is_some();
+                    // A planned window is named first: it is the reason the people on call already know.
+                    let silence =
+                        silencing(&self.rules.maintenance, event, now).or_else(|| silencing(&silences, event, now));
                     Outcome::Accepted(if first {
-                        plan.apply(event, &row.dedupe_key, silenced, &input.origin)
+                        plan.apply(event, &row.dedupe_key, silence, &input.origin)
                     } else {
                         plan.duplicate(event, &input.origin)
                     })

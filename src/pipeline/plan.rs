@@ -9,14 +9,18 @@ use super::report::{Report, ResourceReport};
 use crate::chat::context::{GATHERING, with_context};
 use crate::chat::message::Message;
 use crate::chat::render::IncidentFacts;
-use crate::domain::event::Event;
+use crate::domain::event::{Event, EventBody};
 use crate::domain::incident::{
     Action, Decision, Effect, IncidentSnapshot, IncidentStatus, Signal, decide, incident_id,
 };
 use crate::domain::routing::Route;
+use crate::domain::silence::Silence;
 use crate::store::{
-    EnrichmentRequest, IncidentChange, IngestTx, NewIncident, OutboxItem, OutboxOp, Result, TimelineEntry,
+    EnrichmentRequest, IncidentChange, IngestTx, NewIncident, OutboxItem, OutboxOp, RecentChanges, Result,
+    TimelineEntry,
 };
+
+mod flapping;
 
 fn json(message: &Message) -> String {
     serde_json::to_string(message).expect("messages serialise")
@@ -32,10 +36,19 @@ pub(super) struct Plan<'a> {
     timeline: Vec<TimelineEntry>,
     outbox: Vec<OutboxItem>,
     enrichments: Vec<EnrichmentRequest>,
+    /// Each alarm key's recent state changes, with this batch's added as they are applied.
+    recent: HashMap<String, RecentChanges>,
+    /// Critical incidents opened here that escalate if nobody acks: (incident id, first re-ping).
+    escalations: Vec<(String, DateTime<Utc>)>,
 }
 
 impl<'a> Plan<'a> {
-    pub(super) fn new(rules: &'a Rules, open: HashMap<String, IncidentSnapshot>, now: DateTime<Utc>) -> Self {
+    pub(super) fn new(
+        rules: &'a Rules,
+        open: HashMap<String, IncidentSnapshot>,
+        recent: HashMap<String, RecentChanges>,
+        now: DateTime<Utc>,
+    ) -> Self {
         Plan {
             rules,
             now,
@@ -45,18 +58,30 @@ impl<'a> Plan<'a> {
             timeline: vec![],
             outbox: vec![],
             enrichments: vec![],
+            recent,
+            escalations: vec![],
         }
     }
 
     /// Applies the incident rules to an event seen for the first time.
     ///
-    /// `dedupe` is the event's dedupe key, computed once when the event was parsed.
-    pub(super) fn apply(&mut self, event: &Event, dedupe: &str, silenced: bool, input: &str) -> Report {
+    /// `dedupe` is the event's dedupe key, computed once when the event was parsed; `silence` is the silence in
+    /// force that covers the event, whose reason the timeline keeps when it keeps the incident out of chat.
+    pub(super) fn apply(&mut self, event: &Event, dedupe: &str, silence: Option<&Silence>, input: &str) -> Report {
         let key = event.incident_key();
-        let decision = decide(event, self.open.get(&key), silenced);
+        if let Some(report) = self.fold_if_flapping(event, dedupe, &key, input) {
+            return report;
+        }
+        let decision = decide(event, self.open.get(&key), silence.is_some());
         match decision.effect {
             Effect::Nothing => self.unchanged(event, input, decision.why),
-            Effect::OpenIncident { posted } => self.open_incident(event, dedupe, key, posted, &decision, input),
+            Effect::OpenIncident { posted } => {
+                let why = match silence {
+                    Some(silence) if !posted => format!("{}: {}", decision.why, silence.reason),
+                    _ => decision.why.to_owned(),
+                };
+                self.open_incident(event, dedupe, key, &why, &decision, input)
+            }
             Effect::Record { resolves } => self.record(event, dedupe, key, resolves, &decision, input),
         }
     }
@@ -95,10 +120,11 @@ impl<'a> Plan<'a> {
         event: &Event,
         dedupe: &str,
         key: String,
-        posted: bool,
+        why: &str,
         decision: &Decision,
         input: &str,
     ) -> Report {
+        let posted = matches!(decision.effect, Effect::OpenIncident { posted: true });
         let route = self.rules.policy.route(event, &self.rules.render.directory);
         let id = incident_id(&key, dedupe);
         let signal = Signal::of(event);
@@ -138,12 +164,18 @@ impl<'a> Plan<'a> {
             route,
             opened_at,
             context: None,
+            flapping_since: None,
         };
         let kind = if posted { "opened" } else { "suppressed" };
-        self.note_timeline(&snapshot, event, dedupe, kind, decision.why);
+        self.note_timeline(&snapshot, event, dedupe, kind, why);
         let report = self.report(event, &snapshot, &message, decision, input);
         if let Some(body) = body {
             self.enqueue_message(&snapshot, dedupe, body, OutboxOp::Post);
+            if self.rules.escalation.applies_to(snapshot.route.severity)
+                && let Some(first) = self.rules.escalation.due(0, self.now)
+            {
+                self.escalations.push((id, first));
+            }
         }
         self.open.insert(key, snapshot);
         report
@@ -180,7 +212,10 @@ impl<'a> Plan<'a> {
             self.enqueue_message(&incident, dedupe, body, OutboxOp::Edit);
             self.enqueue_note(&incident, event, dedupe, decision.action);
         }
-        if !resolves {
+        if resolves {
+            // A flapping alarm that fires again in this batch reopens this incident rather than posting anew.
+            self.recent.entry(key).or_default().last_resolved = Some(incident);
+        } else {
             self.open.insert(key, incident);
         }
         report
@@ -212,6 +247,7 @@ impl<'a> Plan<'a> {
             updated_at: self.now,
             resolved_at,
             message,
+            flapping_since: incident.flapping_since,
         });
     }
 
@@ -223,7 +259,11 @@ impl<'a> Plan<'a> {
             at: event.occurred_at(),
             kind: kind.to_owned(),
             actor: "aws".to_owned(),
-            via: event.kind().to_owned(),
+            via: match (kind, &event.body) {
+                ("resolved", EventBody::Alarm(_)) => "alarm recovery".to_owned(),
+                ("resolved", EventBody::Health(_)) => "Health close".to_owned(),
+                _ => event.kind().to_owned(),
+            },
             event_key: Some(dedupe.to_owned()),
             note,
         });
@@ -291,6 +331,7 @@ impl<'a> Plan<'a> {
         tx.insert_incidents(&self.new_incidents).await?;
         tx.insert_timeline(&self.timeline).await?;
         tx.request_enrichments(&self.enrichments, self.now).await?;
+        tx.start_escalations(&self.escalations).await?;
         tx.enqueue(&self.outbox, self.now).await
     }
 }

@@ -1,9 +1,11 @@
 //! Everything besides ingestion and delivery: silences, poll cursors, and reading back what was stored.
 
+use std::ops::Range;
+
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::ingest::{ACTIVE_SILENCES, silence};
+use super::ingest::silence;
 use super::{Result, Store, from_millis, millis};
 use crate::domain::silence::Silence;
 
@@ -27,23 +29,25 @@ pub struct TimelineRow {
 }
 
 impl Store {
-    /// Adds a silence; `kind` is `alarm`, `resource` or `health_type`.
+    /// Adds a silence in force over `window` (from its start, until just before its end); `kind` is `alarm`,
+    /// `resource` or `health_type`.
     pub async fn add_silence(
         &self,
         kind: &str,
         pattern: &str,
-        expires_at: DateTime<Utc>,
+        window: Range<DateTime<Utc>>,
         reason: &str,
         created_by: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO silences (target_kind, pattern, expires_at, reason, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO silences (target_kind, pattern, starts_at, expires_at, reason, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(kind.to_owned())
         .bind(pattern.to_owned())
-        .bind(millis(expires_at))
+        .bind(millis(window.start))
+        .bind(millis(window.end))
         .bind(reason.to_owned())
         .bind(created_by.to_owned())
         .bind(millis(now))
@@ -80,19 +84,31 @@ impl Store {
             .collect()
     }
 
-    /// Ends a silence now; false when there is no silence with that id still in force.
+    /// Ends a silence now, or calls off one not started yet; false when there is no silence with that id in
+    /// force or to come.
     pub async fn remove_silence(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
-        let ended = sqlx::query("UPDATE silences SET expires_at = $1 WHERE id = $2 AND expires_at > $1")
-            .bind(millis(now))
-            .bind(id)
-            .execute(self.pool())
-            .await?
-            .rows_affected();
+        // A silence called off before its start keeps `starts_at <= expires_at`, so it is never in force.
+        let ended = sqlx::query(
+            "UPDATE silences SET expires_at = $1, starts_at = CASE WHEN starts_at > $1 THEN $1 ELSE starts_at END \
+             WHERE id = $2 AND expires_at > $1",
+        )
+        .bind(millis(now))
+        .bind(id)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
         Ok(ended > 0)
     }
 
+    /// The silences not yet expired at `now`: those in force, then those to come, by start.
     pub async fn silences(&self, now: DateTime<Utc>) -> Result<Vec<Silence>> {
-        let rows = sqlx::query(ACTIVE_SILENCES).bind(millis(now)).fetch_all(self.pool()).await?;
+        let rows = sqlx::query(
+            "SELECT id, target_kind, pattern, starts_at, expires_at, reason, created_by FROM silences \
+             WHERE expires_at > $1 ORDER BY starts_at, id",
+        )
+        .bind(millis(now))
+        .fetch_all(self.pool())
+        .await?;
         rows.iter().map(silence).collect()
     }
 

@@ -73,6 +73,7 @@ pub struct IncidentChange {
     pub resolved_at: Option<DateTime<Utc>>,
     /// The edited message (JSON), when the change was posted; `None` keeps the stored one.
     pub message: Option<String>,
+    pub flapping_since: Option<DateTime<Utc>>,
 }
 
 /// One line of an incident's timeline: who did what, when, and through which path.
@@ -95,6 +96,13 @@ pub struct OutboxItem {
     pub channel: String,
     pub op: OutboxOp,
     pub body: String,
+}
+
+/// An alarm's recent state changes and its latest incident that resolved among them.
+#[derive(Debug, Clone, Default)]
+pub struct RecentChanges {
+    pub times: Vec<DateTime<Utc>>,
+    pub last_resolved: Option<IncidentSnapshot>,
 }
 
 /// A write transaction for one batch of events.
@@ -182,7 +190,7 @@ impl IngestTx {
         for chunk in keys.chunks(chunk_rows(1)) {
             let sql = format!(
                 "SELECT i.id, i.incident_key, i.status, i.channel, i.severity, i.mentions, i.posted, i.signal_state, \
-                 i.signal_at, i.signal_detail, i.opened_at, e.context FROM incidents i \
+                 i.signal_at, i.signal_detail, i.opened_at, i.flapping_since, e.context FROM incidents i \
                  LEFT JOIN enrichments e ON e.incident_id = i.id \
                  WHERE i.status <> 'resolved' AND i.incident_key IN ({}){lock}",
                 list(self.dialect, chunk.len())
@@ -197,6 +205,51 @@ impl IngestTx {
             }
         }
         Ok(open)
+    }
+
+    /// When each alarm key changed state since `since` (from every incident's timeline, resolved ones too), and
+    /// its latest incident resolved since then, so a flapping alarm can be recognised and its incident reopened.
+    pub async fn recent_changes(
+        &mut self,
+        keys: &[String],
+        since: DateTime<Utc>,
+    ) -> Result<HashMap<String, RecentChanges>> {
+        let mut recent: HashMap<String, RecentChanges> = HashMap::new();
+        // A number opspod computed, written in rather than bound so the key list keeps its placeholders.
+        let since_ms = millis(since);
+        let alarm_keys: Vec<&String> = keys.iter().filter(|key| key.starts_with("alarm|")).collect();
+        for chunk in alarm_keys.chunks(chunk_rows(1)) {
+            let sql = format!(
+                "SELECT i.incident_key, t.at FROM incident_timeline t JOIN incidents i ON i.id = t.incident_id \
+                 WHERE i.incident_key IN ({}) AND t.at > {since_ms} AND t.event_key IS NOT NULL ORDER BY t.at",
+                list(self.dialect, chunk.len()),
+            );
+            let mut query = sqlx::query(&sql);
+            for key in chunk {
+                query = query.bind(key.as_str());
+            }
+            for row in query.fetch_all(&mut *self.tx).await? {
+                let key: String = row.try_get(0)?;
+                recent.entry(key).or_default().times.push(from_millis(row.try_get(1)?));
+            }
+            let sql = format!(
+                "SELECT i.id, i.incident_key, i.status, i.channel, i.severity, i.mentions, i.posted, i.signal_state, \
+                 i.signal_at, i.signal_detail, i.opened_at, i.flapping_since, e.context FROM incidents i \
+                 LEFT JOIN enrichments e ON e.incident_id = i.id \
+                 WHERE i.status = 'resolved' AND i.posted = 1 AND i.incident_key IN ({}) \
+                 AND i.resolved_at > {since_ms} ORDER BY i.resolved_at",
+                list(self.dialect, chunk.len()),
+            );
+            let mut query = sqlx::query(&sql);
+            for key in chunk {
+                query = query.bind(key.as_str());
+            }
+            for row in query.fetch_all(&mut *self.tx).await? {
+                let key: String = row.try_get("incident_key")?;
+                recent.entry(key).or_default().last_resolved = Some(snapshot(&row)?);
+            }
+        }
+        Ok(recent)
     }
 
     pub async fn active_silences(&mut self, now: DateTime<Utc>) -> Result<Vec<Silence>> {
@@ -244,18 +297,19 @@ impl IngestTx {
     /// Applies the changes, one statement per chunk rather than one per incident; when an incident changed more
     /// than once, its last change wins, as it would applied in order.
     pub async fn update_incidents(&mut self, changes: &[IncidentChange]) -> Result<()> {
-        const COLUMNS: usize = 8;
+        const COLUMNS: usize = 9;
         let mut seen = HashSet::with_capacity(changes.len());
         let mut last: Vec<&IncidentChange> = changes.iter().rev().filter(|c| seen.insert(&c.id)).collect();
         last.reverse();
         for chunk in last.chunks(chunk_rows(COLUMNS)) {
             let sql = format!(
-                "WITH changes (id, status, signal_state, signal_at, signal_detail, updated_at, resolved_at, message) \
-                 AS (VALUES {}) \
+                "WITH changes (id, status, signal_state, signal_at, signal_detail, updated_at, resolved_at, message, \
+                 flapping_since) AS (VALUES {}) \
                  UPDATE incidents SET status = changes.status, signal_state = changes.signal_state, \
                  signal_at = changes.signal_at, signal_detail = changes.signal_detail, \
                  updated_at = changes.updated_at, resolved_at = changes.resolved_at, \
-                 message = COALESCE(changes.message, incidents.message) \
+                 message = COALESCE(changes.message, incidents.message), \
+                 flapping_since = COALESCE(changes.flapping_since, incidents.flapping_since) \
                  FROM changes WHERE incidents.id = changes.id",
                 values(self.dialect, chunk.len(), COLUMNS)
             );
@@ -269,7 +323,8 @@ impl IngestTx {
                     .bind(c.signal_detail.as_str())
                     .bind(millis(c.updated_at))
                     .bind(c.resolved_at.map(millis))
-                    .bind(c.message.as_deref());
+                    .bind(c.message.as_deref())
+                    .bind(c.flapping_since.map(millis));
             }
             query.execute(&mut *self.tx).await?;
         }
@@ -309,6 +364,22 @@ impl IngestTx {
             let mut query = sqlx::query(&sql);
             for request in chunk {
                 query = query.bind(request.incident_id.as_str()).bind(request.event_body.as_str()).bind(millis(now));
+            }
+            query.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Starts escalations for critical incidents opened in this batch: (incident id, first step's due time).
+    pub async fn start_escalations(&mut self, starts: &[(String, DateTime<Utc>)]) -> Result<()> {
+        for chunk in starts.chunks(chunk_rows(3)) {
+            let sql = format!(
+                "INSERT INTO escalations (incident_id, next_step, next_at) VALUES {} ON CONFLICT (incident_id) DO NOTHING",
+                values(self.dialect, chunk.len(), 3)
+            );
+            let mut query = sqlx::query(&sql);
+            for (incident, at) in chunk {
+                query = query.bind(incident.as_str()).bind(0_i64).bind(millis(*at));
             }
             query.execute(&mut *self.tx).await?;
         }
@@ -363,12 +434,13 @@ fn snapshot(row: &AnyRow) -> Result<IncidentSnapshot> {
             .try_get::<Option<String>, _>("context")?
             .and_then(|json| serde_json::from_str::<Context>(&json).ok())
             .map(Box::new),
+        flapping_since: row.try_get::<Option<i64>, _>("flapping_since")?.map(from_millis),
     })
 }
 
-/// The silences still in force at `$1`.
-pub(crate) const ACTIVE_SILENCES: &str =
-    "SELECT id, target_kind, pattern, expires_at, reason, created_by FROM silences WHERE expires_at > $1 ORDER BY id";
+/// The silences in force at `$1`: started, and not yet expired.
+const ACTIVE_SILENCES: &str = "SELECT id, target_kind, pattern, starts_at, expires_at, reason, created_by \
+     FROM silences WHERE starts_at <= $1 AND expires_at > $1 ORDER BY id";
 
 pub(crate) fn silence(row: &AnyRow) -> Result<Silence> {
     let corrupt = |detail: String| StoreError::Corrupt { table: "silences", detail };
@@ -384,6 +456,7 @@ pub(crate) fn silence(row: &AnyRow) -> Result<Silence> {
     Ok(Silence {
         id: row.try_get("id")?,
         target,
+        starts_at: from_millis(row.try_get("starts_at")?),
         expires_at: from_millis(row.try_get("expires_at")?),
         reason: row.try_get("reason")?,
         created_by: row.try_get("created_by")?,

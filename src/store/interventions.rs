@@ -126,6 +126,12 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        // Someone answered: nobody needs re-pinging about this incident any more.
+        sqlx::query("UPDATE escalations SET stopped_at = $1 WHERE incident_id = $2 AND stopped_at IS NULL")
+            .bind(millis(write.at))
+            .bind(write.incident_id.clone())
+            .execute(&mut *tx)
+            .await?;
         let stem = format!("{}|{}|{}", write.incident_id, write.timeline_kind, millis(write.at));
         let (edit, note) = (write.edit.as_ref(), write.note.as_ref());
         enqueue_edit_and_note(&mut tx, &stem, &write.incident_id, &write.channel, edit, note, write.at).await?;

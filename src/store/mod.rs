@@ -6,7 +6,9 @@
 
 mod admin;
 mod batch;
+mod digest;
 mod enrichments;
+mod escalations;
 mod ingest;
 mod interventions;
 mod jobs;
@@ -21,9 +23,12 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use admin::{RejectedRow, TimelineRow};
+pub use digest::IncidentRecord;
 pub use enrichments::{EnrichmentWrite, Finished, PendingEnrichment};
+pub use escalations::{DueEscalation, EscalationWrite};
 pub use ingest::{
-    EnrichmentRequest, IncidentChange, IngestTx, NewEvent, NewIncident, NewRejection, OutboxItem, TimelineEntry,
+    EnrichmentRequest, IncidentChange, IngestTx, NewEvent, NewIncident, NewRejection, OutboxItem, RecentChanges,
+    TimelineEntry,
 };
 pub use interventions::{IncidentView, InterventionWrite};
 pub use jobs::{Claim, JobRunRow};
@@ -93,6 +98,15 @@ impl Store {
 
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// A write transaction; on SQLite it takes the write lock up front, so a busy database waits instead of failing
+    /// halfway.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => self.pool.begin().await?,
+        })
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {

@@ -187,3 +187,27 @@ fn outbox_row(row: &AnyRow) -> Result<OutboxRow> {
         attempts: row.try_get("attempts")?,
     })
 }
+
+impl Store {
+    /// Adds messages that belong to no incident (a digest); a key enqueued before is skipped, so a job run again
+    /// for the same due time posts once.
+    pub async fn enqueue(&self, items: &[super::OutboxItem], now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for item in items {
+            sqlx::query(
+                "INSERT INTO outbox (idempotency_key, incident_id, channel, op, body, created_at, next_attempt_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (idempotency_key) DO NOTHING",
+            )
+            .bind(item.idempotency_key.clone())
+            .bind(item.incident_id.clone())
+            .bind(item.channel.clone())
+            .bind(item.op.as_str())
+            .bind(item.body.clone())
+            .bind(millis(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

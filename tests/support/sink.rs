@@ -48,7 +48,8 @@ impl ChatSink for RecordingSink {
 
     async fn note(&self, channel: &str, message_ref: &str, note: &Note) -> Result<(), SinkError> {
         self.check(channel)?;
-        self.log.lock().unwrap().push(format!("note {message_ref} #{channel} {}", note.text));
+        let pings = if note.mentions.is_empty() { String::new() } else { format!(" → {}", note.mentions.join(" ")) };
+        self.log.lock().unwrap().push(format!("note {message_ref} #{channel} {}{pings}", note.text));
         Ok(())
     }
 }

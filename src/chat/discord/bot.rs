@@ -32,6 +32,8 @@ pub struct BotState {
     /// What `/errors`, `/coldstarts` and `/bugreport` read AWS through.
     pub insights: crate::insight::Insights,
     pub rotation: Option<crate::domain::oncall::Rotation>,
+    /// What `/digest` builds from.
+    pub digests: crate::digest::Digests,
     /// The team's own commands from `[[commands]]`, run with `/run`.
     pub customs: Vec<(opspod_commands::custom::Definition, opspod_commands::args::Since)>,
 }

@@ -21,7 +21,34 @@ pub fn all() -> Vec<poise::Command<Arc<BotState>, anyhow::Error>> {
         silence(),
         oncall(),
         run(),
+        digest(),
     ]
+}
+
+/// The reliability digest for a team (or every team), privately, with its charts and the full Markdown.
+#[poise::command(slash_command, ephemeral)]
+async fn digest(
+    ctx: Context<'_>,
+    #[description = "A team from the owners in config; every team when left out"] team: Option<String>,
+    #[description = "How far back: 7d by default (at most 30d)"] since: Option<String>,
+) -> anyhow::Result<()> {
+    let since = Since::parse(since.as_deref().unwrap_or("7d")).map_err(|error| UserError(error.0))?;
+    ctx.defer_ephemeral().await?;
+    let now = ctx.data().clock.now();
+    let window = crate::digest::Window { start: now - chrono::Duration::from_std(since.duration())?, end: now };
+    let built =
+        ctx.data().digests.build(window, team.as_deref(), None, now).await.map_err(|e| UserError(e.to_string()))?;
+    let none = poise::serenity_prelude::CreateAllowedMentions::new().everyone(false).empty_roles().empty_users();
+    for team in &built.digests {
+        let mut reply = poise::CreateReply::default().content(team.digest.render_text()).allowed_mentions(none.clone());
+        let message = crate::digest::digest_message(&team.digest);
+        for file in message.image.iter().chain(&message.files) {
+            reply =
+                reply.attachment(poise::serenity_prelude::CreateAttachment::bytes(file.png.clone(), file.name.clone()));
+        }
+        ctx.send(reply).await?;
+    }
+    Ok(())
 }
 
 /// A mistake in what the user typed; shown to them as it is.
@@ -189,8 +216,9 @@ async fn answer(
     Ok(())
 }
 
-/// Lists the silences, silences an alarm, resource or Health type for a while, or ends one early.
+/// Lists the silences, silences an alarm, resource or Health type now or later, or ends one early.
 #[poise::command(slash_command, ephemeral)]
+#[expect(clippy::too_many_arguments, reason = "poise makes each parameter one of the slash command's options")]
 async fn silence(
     ctx: Context<'_>,
     #[description = "An alarm name or glob, like checkout-*"] alarm: Option<String>,
@@ -199,15 +227,21 @@ async fn silence(
     #[description = "How long: 30m, 4h, 7d (at most 30d); 1h when left out"]
     #[rename = "for"]
     duration: Option<String>,
+    #[description = "When it starts, like 2026-12-01T22:00Z or 2026-12-01T23:00+01:00; now when left out"] from: Option<
+        String,
+    >,
+    #[description = "When it ends, like 2026-12-02T01:00Z; instead of for"] until: Option<String>,
     #[description = "The number of a silence to end now"] remove: Option<String>,
 ) -> anyhow::Result<()> {
-    let ask = opspod_commands::silence::ask(
-        alarm.as_deref(),
-        resource.as_deref(),
-        health.as_deref(),
-        duration.as_deref(),
-        remove.as_deref(),
-    )
+    let ask = opspod_commands::silence::ask(opspod_commands::silence::Options {
+        alarm: alarm.as_deref(),
+        resource: resource.as_deref(),
+        health: health.as_deref(),
+        duration: duration.as_deref(),
+        from: from.as_deref(),
+        until: until.as_deref(),
+        remove: remove.as_deref(),
+    })
     .map_err(|error| UserError(error.0))?;
     let state = ctx.data();
     let member = ctx.author_member().await;

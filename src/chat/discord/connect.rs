@@ -72,6 +72,7 @@ pub fn start(
         global_commands: discord.global_commands,
         functions: Default::default(),
         insights: crate::insight::Insights::lazy(config, app.store.clone()),
+        digests: crate::digest::Digests::lazy(config, app.store.clone()),
         rotation: config.rotation(),
         customs: config.custom_commands(),
     });

@@ -82,6 +82,9 @@ pub fn create(message: &Message, targets: &dyn MentionTargets, idempotency_key: 
     if let Some(image) = &message.image {
         create = create.add_file(attachment(image));
     }
+    for file in &message.files {
+        create = create.add_file(attachment(file));
+    }
     create
 }
 
@@ -103,11 +106,12 @@ pub fn edit(message: &Message) -> EditMessage {
     }
 }
 
-/// A line in the incident's thread, which never pings anyone.
-pub fn note(note: &Note) -> CreateMessage {
-    CreateMessage::new()
-        .content(truncate(&note.text, limits::CONTENT))
-        .allowed_mentions(CreateAllowedMentions::new().everyone(false).empty_roles().empty_users())
+/// A line in the incident's thread, which pings only the configured handles it carries (an escalation).
+pub fn note(note: &Note, targets: &dyn MentionTargets) -> CreateMessage {
+    let mentions = Mentions::resolve(&note.mentions, targets);
+    let content =
+        if mentions.content.is_empty() { note.text.clone() } else { format!("{} {}", mentions.content, note.text) };
+    CreateMessage::new().content(truncate(&content, limits::CONTENT)).allowed_mentions(mentions.allowed())
 }
 
 /// The thread's name: the incident's title, within Discord's 100 characters.

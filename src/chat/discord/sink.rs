@@ -98,12 +98,12 @@ impl ChatSink for DiscordSink {
         let id = message_id(message_ref)?;
         let existing = ChannelId::new(id.get());
         self.pacer.wait(existing.get()).await;
-        match existing.send_message(&self.http, embed::note(note)).await {
+        match existing.send_message(&self.http, embed::note(note, &self.directory)).await {
             Ok(_) => Ok(()),
             Err(error) if discord_code(&error) == Some(UNKNOWN_CHANNEL) => {
                 let thread = self.thread(channel, id, &note.thread).await?;
                 self.pacer.wait(thread.get()).await;
-                thread.send_message(&self.http, embed::note(note)).await.map(drop).map_err(classify)
+                thread.send_message(&self.http, embed::note(note, &self.directory)).await.map(drop).map_err(classify)
             }
             Err(error) => Err(classify(error)),
         }

@@ -17,6 +17,7 @@ fn open_incident(event: &Event, posted: bool) -> IncidentSnapshot {
         route: Route { channel: "team".into(), severity: Severity::Warning, mentions: vec![] },
         opened_at: signal.at,
         context: None,
+        flapping_since: None,
     }
 }
 

@@ -5,7 +5,8 @@
 //! * An error's `invocations` counts each invocation at most once per signature (a handler that logs an exception
 //!   and re-raises it writes it twice); `events` counts every line.
 //! * A timeout or out-of-memory kill is counted once although Lambda may report it twice (its own line and the
-//!   `REPORT` status, in either order). Async retries reuse the request id; each retry still counts.
+//!   `REPORT` status, in either order). Async retries reuse the request id; each retry still counts, and
+//!   `reports.retries` says how many `REPORT`s repeated an earlier one's request id.
 //! * Events without a request id (the Python runtime's `[ERROR]` line) take the one of the invocation running in
 //!   the same log stream, when the caller passes stream names.
 

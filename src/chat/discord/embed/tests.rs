@@ -33,6 +33,7 @@ fn message() -> Message {
         incident_id: Some("inc-0123456789".into()),
         controls: vec![Control::Ack, Control::Silence, Control::Resolve],
         image: None,
+        files: vec![],
     }
 }
 

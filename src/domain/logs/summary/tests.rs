@@ -211,6 +211,88 @@ fn billing_weighs_each_invocation_by_its_memory_and_counts_what_failed_invocatio
 }
 
 #[test]
+fn an_async_retry_with_the_same_request_id_is_counted_and_billed_as_a_retry() {
+    let (failed, other) = (report(REQUEST_ID, "Status: error\tError Type: Runtime.ExitError"), report(OTHER_ID, ""));
+
+    let retry = fixtures::REPORT_COLD; // `REQUEST_ID` again, in a new execution environment.
+
+    let summary = scan(&[&failed, &other, retry]);
+
+    let reports = &summary.reports;
+    assert_eq!((reports.invocations, reports.retries), (3, 1));
+    assert_eq!(reports.retry_billed_mb_ms, 1063 * 128, "billed as the retry itself ran: a cold start");
+    assert!((reports.retry_gb_seconds() - (1063.0 * 128.0) / 1_024_000.0).abs() < 1e-12);
+}
+
+#[test]
+fn a_first_invocation_is_not_a_retry() {
+    let summary = scan(&[fixtures::REPORT_JSON_COLD, &report(OTHER_ID, "")]);
+
+    let reports = &summary.reports;
+    assert_eq!((reports.invocations, reports.retries, reports.retry_billed_mb_ms), (2, 0, 0));
+    assert_eq!(reports.retry_gb_seconds(), 0.0);
+}
+
+#[test]
+fn each_further_attempt_with_the_same_request_id_is_another_retry() {
+    let failed = report(REQUEST_ID, "Status: timeout");
+
+    let summary = scan(&[&failed, &failed, &failed]);
+
+    let reports = &summary.reports;
+    assert_eq!((reports.invocations, reports.retries), (3, 2));
+    assert_eq!(reports.retry_billed_mb_ms, 2 * REPORTED_BILLED_MS * REPORTED_MEMORY_MB);
+}
+
+#[test]
+fn an_async_retry_in_the_json_log_format_is_counted_and_billed_too() {
+    let summary = scan(&[fixtures::REPORT_JSON_TIMEOUT, fixtures::REPORT_JSON_COLD]);
+
+    let reports = &summary.reports;
+    assert_eq!((reports.invocations, reports.retries), (2, 1));
+    assert_eq!(reports.retry_billed_mb_ms, 1698 * 256);
+}
+
+#[test]
+fn a_retry_restored_from_a_snapshot_is_billed_with_its_restore() {
+    let summary = scan(&[fixtures::REPORT_WARM, fixtures::REPORT_SNAPSTART]);
+
+    assert_eq!(summary.reports.retry_billed_mb_ms, (250 + 200) * 512);
+}
+
+/// A successful `REPORT` of `id` that peaked at `max_memory_mb` of `memory_mb`.
+fn report_using_memory(id: &str, memory_mb: u32, max_memory_mb: u32) -> String {
+    format!(
+        "REPORT RequestId: {id}\tDuration: 10.00 ms\tBilled Duration: 10 ms\tMemory Size: {memory_mb} MB\t\
+         Max Memory Used: {max_memory_mb} MB\t\n"
+    )
+}
+
+#[test]
+fn invocations_near_the_memory_limit_are_counted() {
+    let below = report_using_memory("r1", 128, 115);
+    let (just_above, exactly_90_percent) = (report_using_memory("r2", 128, 116), report_using_memory("r3", 1000, 900));
+
+    let summary = scan(&[&below, &just_above, &exactly_90_percent, fixtures::REPORT_OOM, fixtures::REPORT_WARM]);
+
+    assert_eq!(summary.reports.memory_high_invocations, 3, "116 of 128 MB, 900 of 1000 MB and the OOM kill");
+}
+
+#[test]
+fn invocations_near_the_memory_limit_are_counted_in_the_json_log_format_too() {
+    let summary = scan(&[fixtures::REPORT_JSON_COLD, fixtures::REPORT_JSON_TIMEOUT, fixtures::REPORT_JSON_OOM]);
+
+    assert_eq!(summary.reports.memory_high_invocations, 1, "256 of 256 MB; 123 of 256 and 94 of 128 are not");
+}
+
+#[test]
+fn a_report_without_a_memory_size_is_never_near_the_limit() {
+    let summary = scan(&[&report_using_memory(REQUEST_ID, 0, 0)]);
+
+    assert_eq!((summary.reports.invocations, summary.reports.memory_high_invocations), (1, 0));
+}
+
+#[test]
 fn the_event_limit_stops_the_scan_and_says_so() {
     let mut scanner = Scanner::new(Limits { max_events: 2, max_bytes: 1_000_000 });
 
