@@ -178,6 +178,9 @@ pub struct Day {
     pub invocations: u64,
     pub errors: u64,
     pub cost: f64,
+    /// From the day's `REPORT` lines; `None` when its logs were not read.
+    pub cold_starts: Option<u64>,
+    pub logged_invocations: Option<u64>,
 }
 
 /// The incidents the team's alarms and Health events opened in the period, from the incident timeline.

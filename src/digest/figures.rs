@@ -9,13 +9,14 @@ use opspod_commands::digest::{Day, DeployFact, FunctionWeek, Period};
 
 use crate::aws::failure::AwsFailure;
 use crate::aws::lambda::FunctionReader;
+use crate::aws::logs::Scanned;
 use crate::aws::metrics::{MetricReader, MetricRequest, Series};
 use crate::domain::context::FunctionFacts;
 use crate::domain::logs::Summary;
 use crate::domain::ownership::Directory;
 use crate::insight::ScanBudget;
 use crate::insight::pricing::Pricing;
-use crate::insight::usage::fold_logs;
+use crate::insight::usage::{read_logs as read_log_lines, summary_of};
 
 /// Functions whose logs are read at the same time.
 const CONCURRENCY: usize = 8;
@@ -73,7 +74,8 @@ impl Reads {
 #[derive(Debug, Clone, Copy)]
 pub struct Reading {
     pub budget: ScanBudget,
-    /// Functions whose logs are read, the busiest and most failing first; the rest are counted from metrics.
+    /// Functions whose logs are read per team, the busiest and most failing first; the rest are counted from
+    /// metrics.
     pub max_scans: usize,
 }
 
@@ -85,6 +87,7 @@ pub async fn gather(
     window: Window,
     reading: Reading,
     directory: &Directory,
+    team_of: &(dyn Fn(&str) -> String + Sync),
 ) -> Result<(Vec<FunctionWeek>, Reads), (&'static str, AwsFailure)> {
     let mut reads = Reads::default();
     if functions.is_empty() {
@@ -98,10 +101,10 @@ pub async fn gather(
         .zip(metrics)
         .map(|(facts, metrics)| week_from_metrics(facts, region, metrics, window, &pricing, directory))
         .collect();
-    let scanned = read_logs(config, &mut weeks, functions, window, reading, &pricing, &mut reads).await?;
+    let scanned = read_logs(config, &mut weeks, functions, window, reading, team_of, &pricing, &mut reads).await?;
     reads.functions_scanned = scanned;
     reads.functions_unscanned = weeks.len() - scanned;
-    add_deploys(config, &mut weeks, window, &mut reads).await;
+    add_deploys(config, &mut weeks, window, team_of, &mut reads).await;
     Ok((weeks, reads))
 }
 
@@ -222,6 +225,8 @@ fn week_from_metrics(
             invocations: metrics.invocations[index].round() as u64,
             errors: metrics.errors[index].round() as u64,
             cost: day_cost(index),
+            cold_starts: None,
+            logged_invocations: None,
         })
         .collect();
     let owner = directory.owner_named(&facts.name, &BTreeMap::new());
@@ -253,16 +258,17 @@ async fn read_logs(
     functions: &[FunctionFacts],
     window: Window,
     reading: Reading,
+    team_of: &(dyn Fn(&str) -> String + Sync),
     pricing: &Pricing,
     reads: &mut Reads,
 ) -> Result<usize, (&'static str, AwsFailure)> {
-    let mut order: Vec<usize> =
+    let mut ranked: Vec<usize> =
         (0..weeks.len()).filter(|&i| weeks[i].this.invocations + weeks[i].last.invocations > 0).collect();
-    order.sort_by_key(|&i| {
+    ranked.sort_by_key(|&i| {
         let week = &weeks[i];
         std::cmp::Reverse((week.this.errors + week.this.throttles) * 100 + week.this.invocations)
     });
-    order.truncate(reading.max_scans);
+    let order = per_team(ranked, |i| weeks[i].function.as_str(), team_of, reading.max_scans);
     let budget = reading.budget;
     let reads_wanted: Vec<LogRead> = order
         .iter()
@@ -277,18 +283,26 @@ async fn read_logs(
     // the scheduler's boxed jobs need.
     let folded: Vec<(usize, bool, Folded)> = stream::iter(reads_wanted)
         .map(move |read| async move {
-            let folded = fold_logs(&read.config, &read.name, read.start, read.end, budget).await;
-            (read.index, read.this, folded)
+            let folded = read_log_lines(&read.config, &read.name, read.start, read.end, budget).await;
+            (read.index, read.this, folded.map(|scanned| fold(scanned, read.this.then_some(read.start), budget)))
         })
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
     let mut summaries: HashMap<(usize, bool), Summary> = HashMap::new();
     for (index, this, result) in folded {
-        let (summary, bytes, calls) = result.map_err(|failure| ("the functions' logs", failure))?;
-        reads.log_bytes += bytes;
-        reads.log_calls += calls;
-        summaries.insert((index, this), summary);
+        let folded = result.map_err(|failure| ("the functions' logs", failure))?;
+        reads.log_bytes += folded.bytes;
+        reads.log_calls += folded.calls;
+        if this {
+            for (day, (invocations, cold_starts)) in
+                weeks[index].daily.iter_mut().zip(folded.daily.iter().chain(std::iter::repeat(&(0, 0))))
+            {
+                day.logged_invocations = Some(*invocations);
+                day.cold_starts = Some(*cold_starts);
+            }
+        }
+        summaries.insert((index, this), folded.summary);
     }
     for &index in &order {
         let architecture = functions[index].architecture.as_deref().unwrap_or("x86_64");
@@ -312,8 +326,39 @@ struct LogRead {
     config: aws_config::SdkConfig,
 }
 
-/// A period's folded logs, the bytes read and the calls made.
-type Folded = Result<(Summary, u64, usize), AwsFailure>;
+/// A period's folded logs.
+type Folded = Result<FoldedLogs, AwsFailure>;
+
+struct FoldedLogs {
+    summary: Summary,
+    /// Per day of the period from `daily_from`: (invocations, cold starts) from its `REPORT` lines.
+    daily: Vec<(u64, u64)>,
+    bytes: u64,
+    calls: usize,
+}
+
+/// Folds a period's lines, and each day's apart when `daily_from` says where the days start.
+fn fold(scanned: Scanned, daily_from: Option<DateTime<Utc>>, budget: ScanBudget) -> FoldedLogs {
+    let bytes = scanned.events.iter().map(|line| line.message.len() as u64).sum();
+    let summary = summary_of(&scanned, budget);
+    let mut daily = Vec::new();
+    if let Some(from) = daily_from {
+        let mut by_day: BTreeMap<i64, Vec<crate::aws::logs::LogLine>> = BTreeMap::new();
+        for line in &scanned.events {
+            by_day.entry((line.at - from).num_seconds().div_euclid(DAY)).or_default().push(line.clone());
+        }
+        let days = by_day.keys().next_back().map_or(0, |last| last + 1).max(0);
+        daily = (0..days)
+            .map(|day| {
+                let events = by_day.remove(&day).unwrap_or_default();
+                let day_scan = Scanned { events, ..Scanned::default() };
+                let reports = summary_of(&day_scan, budget).reports;
+                (reports.invocations, reports.cold_starts)
+            })
+            .collect();
+    }
+    FoldedLogs { summary, daily, bytes, calls: scanned.calls }
+}
 
 /// Adds what only the logs know: timeouts, OOM kills, cold starts, memory, and billed cost.
 fn complete(period: &mut Period, summary: &Summary, price: &opspod_commands::cost::Price) {
@@ -336,11 +381,17 @@ fn complete(period: &mut Period, summary: &Summary, price: &opspod_commands::cos
 }
 
 /// The deploy in effect at the end of the period, for the functions that failed, worst first.
-async fn add_deploys(config: &aws_config::SdkConfig, weeks: &mut [FunctionWeek], window: Window, reads: &mut Reads) {
+async fn add_deploys(
+    config: &aws_config::SdkConfig,
+    weeks: &mut [FunctionWeek],
+    window: Window,
+    team_of: &(dyn Fn(&str) -> String + Sync),
+    reads: &mut Reads,
+) {
     let mut failing: Vec<usize> =
         (0..weeks.len()).filter(|&i| weeks[i].this.errors + weeks[i].this.timeouts > 0).collect();
     failing.sort_by_key(|&i| std::cmp::Reverse(weeks[i].this.errors + weeks[i].this.timeouts));
-    failing.truncate(DEPLOY_LOOKUPS);
+    let failing = per_team(failing, |i| weeks[i].function.as_str(), team_of, DEPLOY_LOOKUPS);
     let reader = FunctionReader::new(config);
     for index in failing {
         reads.deploy_lookups += 1;
@@ -356,6 +407,24 @@ async fn add_deploys(config: &aws_config::SdkConfig, weeks: &mut [FunctionWeek],
             Err(failure) => failure.log("the deploy history for the digest"),
         }
     }
+}
+
+/// The first `cap` of `ranked` for each team, in rank order: one team's many functions do not crowd out another's.
+fn per_team<'a>(
+    ranked: Vec<usize>,
+    name: impl Fn(usize) -> &'a str,
+    team_of: &(dyn Fn(&str) -> String + Sync),
+    cap: usize,
+) -> Vec<usize> {
+    let mut taken: HashMap<String, usize> = HashMap::new();
+    ranked
+        .into_iter()
+        .filter(|&index| {
+            let count = taken.entry(team_of(name(index))).or_default();
+            *count += 1;
+            *count <= cap
+        })
+        .collect()
 }
 
 /// `42` → `41`: published versions count up by one.

@@ -63,16 +63,18 @@ fn charts(digest: &Digest) -> Vec<Image> {
             })
             .collect()
     };
-    let cold = |period: &opspod_commands::digest::Period, at: DateTime<Utc>| {
-        let logged = period.logged_invocations;
-        (at, if logged == 0 { f64::NAN } else { period.cold_starts as f64 / logged as f64 * 100.0 })
-    };
-    let last_start = digest.start - (digest.end - digest.start);
     let cold_starts: Vec<Series> = worst
         .iter()
         .map(|week| Series {
             label: week.function.clone(),
-            points: vec![cold(&week.last, last_start), cold(&week.this, digest.start)],
+            points: week
+                .daily
+                .iter()
+                .filter_map(|day| {
+                    let logged = day.logged_invocations.filter(|n| *n > 0)?;
+                    Some((midnight(day.day), day.cold_starts? as f64 / logged as f64 * 100.0))
+                })
+                .collect(),
         })
         .collect();
     let wanted = [
@@ -84,7 +86,13 @@ fn charts(digest: &Digest) -> Vec<Image> {
             daily(|day| day.cost),
             ChartKind::Lines,
         ),
-        ("coldstarts.png", "Cold-start rate, last period and this (%)", Some("%"), cold_starts, ChartKind::Bars),
+        (
+            "coldstarts.png",
+            "Cold-start rate per day (% of invocations), worst functions",
+            Some("%"),
+            cold_starts,
+            ChartKind::Bars,
+        ),
     ];
     wanted
         .into_iter()

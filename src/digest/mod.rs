@@ -26,7 +26,7 @@ use crate::store::{IncidentRecord, Store, StoreError};
 pub use figures::{Reading, Reads, Window};
 pub use message::{DigestJob, digest_message, digest_post};
 
-/// Functions whose logs a digest reads per account and region; the rest are counted from metrics only.
+/// Functions whose logs a digest reads per team, account and region; the rest are counted from metrics only.
 pub const DEFAULT_LOG_SCANS: usize = 100;
 
 /// A team's digest and the channel it goes to.
@@ -186,7 +186,9 @@ impl Digests {
             let asked: Vec<FunctionFacts> =
                 facts.iter().filter(|f| teams.contains(&self.team_of(&f.name))).cloned().collect();
             all.extend(facts);
-            match figures::gather(config, &scope.region, &asked, window, self.reading, &self.directory).await {
+            let team_of = |name: &str| self.team_of(name);
+            match figures::gather(config, &scope.region, &asked, window, self.reading, &self.directory, &team_of).await
+            {
                 Ok((weeks, scope_reads)) => {
                     reads.add(scope_reads);
                     found.extend(weeks.into_iter().map(|week| (self.team_of(&week.function), week)));

@@ -215,28 +215,25 @@ pub fn anomaly(history: &[f64]) -> Option<f64> {
     (median > 0.0 && *current >= 2.0 * median).then(|| current / median)
 }
 
-/// One function's logs over `[start, end)`, read with the budget's engine and folded; with the bytes of log
-/// text read and the API calls made.
-pub(crate) async fn fold_logs(
+/// One function's log lines over `[start, end)`, read with the budget's engine.
+pub(crate) async fn read_logs(
     config: &aws_config::SdkConfig,
     function: &str,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     budget: ScanBudget,
-) -> Result<(Summary, u64, usize), AwsFailure> {
+) -> Result<crate::aws::logs::Scanned, AwsFailure> {
     let group = format!("/aws/lambda/{function}");
-    let scanned = if budget.insights {
-        InsightsReader::new(config).lines(&group, start, end, budget.max_time).await?
+    if budget.insights {
+        InsightsReader::new(config).lines(&group, start, end, budget.max_time).await
     } else {
         let limits =
             ScanLimits { max_events: budget.max_events, max_bytes: budget.max_bytes, max_time: budget.max_time };
-        LogReader::new(config).scan(&group, start, end, limits).await?
-    };
-    let bytes = scanned.events.iter().map(|line| line.message.len() as u64).sum();
-    Ok((summary_of(&scanned, budget), bytes, scanned.calls))
+        LogReader::new(config).scan(&group, start, end, limits).await
+    }
 }
 
-fn summary_of(scanned: &crate::aws::logs::Scanned, budget: ScanBudget) -> Summary {
+pub(crate) fn summary_of(scanned: &crate::aws::logs::Scanned, budget: ScanBudget) -> Summary {
     let events = scanned
         .events
         .iter()

@@ -58,6 +58,8 @@ fn checkout_api() -> FunctionWeek {
             invocations: 172_000,
             errors: if i < 3 { 200 } else { 9_200 },
             cost: 26.3,
+            cold_starts: Some(3_600),
+            logged_invocations: Some(172_000),
         })
         .collect();
     FunctionWeek {
