@@ -101,7 +101,7 @@ pub async fn gather(
         .zip(metrics)
         .map(|(facts, metrics)| week_from_metrics(facts, region, metrics, window, &pricing, directory))
         .collect();
-    let scanned = read_logs(config, &mut weeks, functions, window, reading, team_of, &pricing, &mut reads).await?;
+    let scanned = read_logs(config, &mut weeks, functions, window, reading, team_of, &mut reads).await?;
     reads.functions_scanned = scanned;
     reads.functions_unscanned = weeks.len() - scanned;
     add_deploys(config, &mut weeks, window, team_of, &mut reads).await;
@@ -259,9 +259,9 @@ async fn read_logs(
     window: Window,
     reading: Reading,
     team_of: &(dyn Fn(&str) -> String + Sync),
-    pricing: &Pricing,
     reads: &mut Reads,
 ) -> Result<usize, (&'static str, AwsFailure)> {
+    let pricing = Pricing::bundled();
     let mut ranked: Vec<usize> =
         (0..weeks.len()).filter(|&i| weeks[i].this.invocations + weeks[i].last.invocations > 0).collect();
     ranked.sort_by_key(|&i| {
