@@ -287,15 +287,17 @@ async fn seed_store(seeded: &Seeded) {
     let p = &seeded.prefix;
     let opened = seeded.end - Duration::days(2);
     let clock = Arc::new(ManualClock::at(opened));
-    let mut rules = Rules::default();
-    rules.maintenance = vec![Silence {
-        id: 0,
-        target: SilenceTarget::Alarm(Glob::new(&format!("search-maint-{p}")).unwrap()),
-        starts_at: opened - Duration::days(1),
-        expires_at: seeded.end + Duration::days(1),
-        reason: "maintenance window search-reindex".into(),
-        created_by: "config".into(),
-    }];
+    let rules = Rules {
+        maintenance: vec![Silence {
+            id: 0,
+            target: SilenceTarget::Alarm(Glob::new(&format!("search-maint-{p}")).unwrap()),
+            starts_at: opened - Duration::days(1),
+            expires_at: seeded.end + Duration::days(1),
+            reason: "maintenance window search-reindex".into(),
+            created_by: "config".into(),
+        }],
+        ..Rules::default()
+    };
     let pipeline = Pipeline::new(store.clone(), rules, clock.clone());
     let stamp = |at: DateTime<Utc>| at.format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string();
     let ingest =
