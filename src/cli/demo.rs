@@ -35,6 +35,8 @@ struct Step {
     at: String,
     say: String,
     event: Option<String>,
+    /// The digest's due time (RFC 3339): the week before it, for every team.
+    digest_due: Option<String>,
 }
 
 pub async fn demo() -> anyhow::Result<ExitCode> {
@@ -52,6 +54,10 @@ pub async fn demo() -> anyhow::Result<ExitCode> {
         println!("━━ {} · {}", step.at, step.say);
         if let Some(name) = &step.event {
             play(&app, name).await?;
+            delivery.drain(Duration::from_secs(5)).await;
+        }
+        if let Some(due) = &step.digest_due {
+            digests(&app, &loaded.config, due).await?;
             delivery.drain(Duration::from_secs(5)).await;
         }
         println!();
@@ -75,6 +81,16 @@ async fn play(app: &App, name: &str) -> anyhow::Result<()> {
             Outcome::Skipped { reason, .. } => anyhow::bail!("demo event {name} was skipped: {reason}"),
         }
     }
+    Ok(())
+}
+
+/// Every team's digest for the week before `due`, posted through the outbox as the scheduled job posts it.
+async fn digests(app: &App, config: &config::Config, due: &str) -> anyhow::Result<()> {
+    let end = chrono::DateTime::parse_from_rfc3339(due)?.with_timezone(&chrono::Utc);
+    let window = crate::digest::Window { start: end - chrono::Duration::days(7), end };
+    let built = crate::digest::Digests::new(config, app.store.clone(), None).build(window, None, None, end).await?;
+    let posts: Vec<_> = built.digests.iter().map(|team| crate::digest::digest_post(team, due)).collect();
+    app.store.enqueue(&posts, end).await?;
     Ok(())
 }
 

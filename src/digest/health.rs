@@ -12,11 +12,12 @@ use crate::domain::health::{HealthCategory, HealthEvent, HealthStatus};
 /// How far ahead scheduled changes are announced.
 pub const LOOKAHEAD_DAYS: i64 = 30;
 
-/// The Health items for a team owning `functions` (all functions of the watched regions are `all`, for runtime
-/// deprecations); `general` adds events that name no function at all (the default `team` channel gets those).
+/// The Health items for the team that `owns` the functions it says it owns (all functions of the watched regions
+/// are `all`, for runtime deprecations); `general` adds events that name no function at all (the default `team`
+/// channel gets those).
 pub fn items(
     bodies: &[String],
-    functions: &[String],
+    owns: &dyn Fn(&str) -> bool,
     all: &[FunctionFacts],
     window: Window,
     now: DateTime<Utc>,
@@ -31,7 +32,7 @@ pub fn items(
         })
         .filter(|health| relevant(health, window, now))
         .filter_map(|health| {
-            let affected = affected(&health, functions, all);
+            let affected = affected(&health, owns, all);
             let names_none = affected.is_empty() && !names_functions(&health) && retired(&health).is_none();
             (!affected.is_empty() || (general && names_none)).then(|| item(&health, affected))
         })
@@ -57,21 +58,26 @@ fn names_functions(health: &HealthEvent) -> bool {
     health.affected_entities.iter().any(|entity| entity.value.as_str().contains(":function:"))
 }
 
-/// The team's functions the event names, or that run the runtime it retires.
-fn affected(health: &HealthEvent, functions: &[String], all: &[FunctionFacts]) -> Vec<String> {
-    let named = |function: &String| {
-        health.affected_entities.iter().any(|entity| {
-            let value = entity.value.as_str();
-            value == function || value.ends_with(&format!(":function:{function}"))
-        })
-    };
+/// The team's functions the event names (by ARN or name), or that run the runtime it retires.
+fn affected(health: &HealthEvent, owns: &dyn Fn(&str) -> bool, all: &[FunctionFacts]) -> Vec<String> {
+    // A Lambda event may name functions bare; other services' entities count only as function ARNs.
+    let lambda = health.service == "LAMBDA";
+    let named = health.affected_entities.iter().filter_map(move |entity| {
+        let value = entity.value.as_str();
+        match value.rsplit_once(":function:") {
+            Some((_, name)) => Some(name.split(':').next().unwrap_or(name).to_owned()),
+            None => (lambda && !value.contains(':')).then(|| value.to_owned()),
+        }
+    });
     let runtime = retired(health);
-    let on_runtime = |function: &String| {
-        runtime.as_deref().is_some_and(|runtime| {
-            all.iter().any(|facts| &facts.name == function && facts.runtime.as_deref() == Some(runtime))
-        })
-    };
-    functions.iter().filter(|function| named(function) || on_runtime(function)).cloned().collect()
+    let on_runtime = all
+        .iter()
+        .filter(|facts| runtime.is_some() && facts.runtime.as_deref() == runtime.as_deref())
+        .map(|facts| facts.name.clone());
+    let mut affected: Vec<String> = named.chain(on_runtime).filter(|name| owns(name)).collect();
+    affected.sort_unstable();
+    affected.dedup();
+    affected
 }
 
 fn item(health: &HealthEvent, functions: Vec<String>) -> HealthItem {

@@ -127,7 +127,7 @@ impl Digests {
             .map(|team| {
                 let mine: Vec<FunctionWeek> =
                     functions.iter().filter(|(owner, _)| owner == team).map(|(_, w)| w.clone()).collect();
-                let names: Vec<String> = mine.iter().map(|week| week.function.clone()).collect();
+                let owns = |name: &str| self.team_of(name) == *team;
                 let digest = Digest {
                     team: team.clone(),
                     start: window.start,
@@ -135,7 +135,7 @@ impl Digests {
                     late: late.clone(),
                     functions: mine,
                     incidents: incidents::week(&this, &last, window, team, &team_of),
-                    health: health::items(&health, &names, &all_facts, window, now, team == TEAM),
+                    health: health::items(&health, &owns, &all_facts, window, now, team == TEAM),
                     notes: notes.clone(),
                     currency: "USD".into(),
                 };

@@ -279,8 +279,15 @@ fn health_lines(digest: &Digest) -> Vec<String> {
     let (soon, later): (Vec<&HealthItem>, Vec<&HealthItem>) =
         upcoming.into_iter().partition(|item| item.start.is_none_or(|start| start <= horizon));
     if touched.is_empty() && soon.is_empty() {
+        let later = match later.len() {
+            0 => String::new(),
+            n => format!(
+                " {} later: see the attachment.",
+                text::plural(n as u64, "change is scheduled", "changes are scheduled")
+            ),
+        };
         return vec![format!(
-            "**AWS Health:** nothing touched us; nothing scheduled in the next {UPCOMING_DAYS} days."
+            "**AWS Health:** nothing touched us; nothing scheduled in the next {UPCOMING_DAYS} days.{later}"
         )];
     }
     let mut lines = vec!["**AWS Health**".to_owned()];
