@@ -64,5 +64,6 @@ pub fn rules(config: &Config) -> Rules {
         maintenance: config.maintenance_silences(),
         escalation: config.escalation_policy(),
         flapping: config.flap_rule(),
+        grouping: config.group_rule(),
     }
 }

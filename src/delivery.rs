@@ -31,6 +31,10 @@ impl Backoff {
 
 /// Rows fetched per pass.
 const PASS_SIZE: i64 = 100;
+/// Thread lines looked at for sending along with the one due.
+const MERGED_NOTES: i64 = 60;
+/// Room for merged thread lines, under Discord's 2,000-character limit with space for its markup.
+const MERGED_NOTE_CHARS: usize = 1_900;
 /// How often the worker looks for due rows when nothing wakes it.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
@@ -54,7 +58,10 @@ struct Outage {
 /// What one pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Pass {
+    /// Rows delivered, the thread lines sent along with another included.
     pub delivered: usize,
+    /// Edits skipped because a later edit of the same message was already queued.
+    pub superseded: usize,
     pub failed: usize,
     /// The sink is unavailable; the rest of the pass was left for later.
     pub stalled: bool,
@@ -72,7 +79,7 @@ impl Delivery {
             if shutdown.is_cancelled() {
                 break;
             }
-            if pass.delivered > 0 && !pass.stalled {
+            if pass.delivered + pass.superseded > 0 && !pass.stalled {
                 continue;
             }
             tokio::select! {
@@ -89,7 +96,7 @@ impl Delivery {
         let deadline = tokio::time::Instant::now() + limit;
         while tokio::time::Instant::now() < deadline {
             let pass = self.pass_logged().await;
-            if pass.delivered == 0 || pass.stalled {
+            if pass.delivered + pass.superseded == 0 || pass.stalled {
                 break;
             }
         }
@@ -113,11 +120,24 @@ impl Delivery {
             return Ok(pass);
         }
         for row in self.store.due_outbox(self.clock.now(), PASS_SIZE).await? {
-            match self.deliver(&row).await {
-                Ok(message_ref) => {
-                    self.store.mark_sent(&row, self.clock.now(), message_ref.as_deref()).await?;
+            if row.op == OutboxOp::Edit {
+                let skipped = self.store.supersede_edits(&row, self.clock.now()).await?;
+                if skipped > 0 {
+                    pass.superseded += usize::try_from(skipped).unwrap_or(usize::MAX);
+                    continue;
+                }
+            }
+            let merged =
+                if row.op == OutboxOp::Note { self.store.notes_after(&row, MERGED_NOTES).await? } else { vec![] };
+            match self.deliver(&row, &merged).await {
+                Ok((message_ref, merged)) => {
+                    let now = self.clock.now();
+                    self.store.mark_sent(&row, now, message_ref.as_deref()).await?;
+                    for extra in merged {
+                        self.store.mark_sent(extra, now, None).await?;
+                    }
                     self.outage_over();
-                    pass.delivered += 1;
+                    pass.delivered += 1 + merged.len();
                 }
                 Err(error) => {
                     pass.failed += 1;
@@ -133,21 +153,28 @@ impl Delivery {
         Ok(pass)
     }
 
-    async fn deliver(&self, row: &OutboxRow) -> Result<Option<String>, SinkError> {
+    /// Sends `row`, and for a thread line the lines queued right after it in the same message while they fit; returns
+    /// the posted message's reference and the rows sent along.
+    async fn deliver<'r>(
+        &self,
+        row: &OutboxRow,
+        following: &'r [OutboxRow],
+    ) -> Result<(Option<String>, &'r [OutboxRow]), SinkError> {
         match row.op {
             OutboxOp::Post => {
                 let message: Message = decode(&row.body)?;
-                self.sink.post(&row.channel, &message, &row.idempotency_key).await.map(Some)
+                self.sink.post(&row.channel, &message, &row.idempotency_key).await.map(|sent| (Some(sent), &[][..]))
             }
             OutboxOp::Edit => {
                 let message: Message = decode(&row.body)?;
                 let (channel, message_ref) = self.opening_message(row).await?;
-                self.sink.edit(&channel, &message_ref, &message).await.map(|()| None)
+                self.sink.edit(&channel, &message_ref, &message).await.map(|()| (None, &[][..]))
             }
             OutboxOp::Note => {
-                let note: Note = decode(&row.body)?;
+                let mut note: Note = decode(&row.body)?;
+                let merged = merge_notes(&mut note, following);
                 let (channel, message_ref) = self.opening_message(row).await?;
-                self.sink.note(&channel, &message_ref, &note).await.map(|()| None)
+                self.sink.note(&channel, &message_ref, &note).await.map(|()| (None, &following[..merged]))
             }
         }
     }
@@ -203,6 +230,25 @@ impl Delivery {
         };
         self.store.mark_failed(row, now, &error.to_string(), retry_at).await
     }
+}
+
+/// Appends the following lines to `note` while the whole stays under chat's limit and none of them pings anyone
+/// (a re-ping keeps its own message); returns how many were taken.
+fn merge_notes(note: &mut Note, following: &[OutboxRow]) -> usize {
+    if !note.mentions.is_empty() {
+        return 0;
+    }
+    let mut taken = 0;
+    for row in following {
+        let Ok(next) = serde_json::from_str::<Note>(&row.body) else { break };
+        if !next.mentions.is_empty() || note.text.len() + next.text.len() + 1 > MERGED_NOTE_CHARS {
+            break;
+        }
+        note.text.push('\n');
+        note.text.push_str(&next.text);
+        taken += 1;
+    }
+    taken
 }
 
 fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, SinkError> {

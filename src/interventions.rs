@@ -61,10 +61,38 @@ pub async fn apply(
         };
         let write = write(&incident, status, intervention, actor, via, now);
         if store.record_intervention(incident.status, &write).await? {
-            return Ok(Reply::Done(format!("You {} {}.", intervention.past_tense(), incident.title)));
+            let members = apply_to_members(store, &incident, intervention, actor, via, now).await?;
+            let also = match members {
+                0 => String::new(),
+                n => format!(" and the {n} other alarms of its storm"),
+            };
+            return Ok(Reply::Done(format!("You {} {}{also}.", intervention.past_tense(), incident.title)));
         }
     }
     Ok(Reply::Refused("The incident kept changing while you pressed; try again.".into()))
+}
+
+/// A storm message's buttons act on every alarm it shows: the members of the group `lead` leads, whose own
+/// messages were never posted (so nothing of theirs is edited). Returns how many changed.
+async fn apply_to_members(
+    store: &Store,
+    lead: &IncidentView,
+    intervention: Intervention,
+    actor: &Actor,
+    via: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let mut changed = 0;
+    for member in store.group_members_of(&lead.id).await? {
+        let Outcome::Becomes(status) = intervene(member.status, intervention) else { continue };
+        let mut write = write(&member, status, intervention, actor, via, now);
+        (write.edit, write.note, write.silence) = (None, None, None);
+        write.timeline_note = format!("{} (from the storm message of {})", write.timeline_note, lead.id);
+        if store.record_intervention(member.status, &write).await? {
+            changed += 1;
+        }
+    }
+    Ok(changed)
 }
 
 fn already_done(incident: &IncidentView) -> String {

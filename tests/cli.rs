@@ -101,7 +101,12 @@ fn replay_names_a_rejected_line_and_still_runs_the_rest() {
     let (contexts, reports): (Vec<_>, Vec<_>) = lines.iter().partition(|line| line["action"] == "context");
     assert_eq!(reports.len(), 2);
     assert!(reports[1]["input"].as_str().unwrap().ends_with("storm.jsonl:3"));
-    assert_eq!(contexts.len(), 2, "each incident's final message follows, without AWS context here");
+    assert!(
+        reports[1]["reason"].as_str().unwrap().starts_with("shown in the storm message of"),
+        "the second alarm of AWS/Lambda in us-east-1 a second later joins the first one's message: {}",
+        reports[1]
+    );
+    assert_eq!(contexts.len(), 1, "the one message's final form follows, without AWS context here");
     assert!(contexts[0]["text"].as_str().unwrap().contains("Not available: AWS context (no AWS credentials found)."));
     let errors = stderr(&output);
     assert!(errors.contains("storm.jsonl:2"), "{errors}");

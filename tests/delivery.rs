@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use opspod::delivery::{Backoff, Delivery};
 use opspod::domain::glob::Glob;
+use opspod::domain::grouping::GroupBy;
 use opspod::pipeline::{Input, Payload, Pipeline, Rules};
 use opspod::ports::SystemClock;
 use opspod::store::Store;
@@ -17,9 +18,11 @@ use tokio_util::sync::CancellationToken;
 
 const QUICK: Backoff = Backoff { initial: Duration::from_millis(10), max: Duration::from_millis(40), max_attempts: 3 };
 
+/// One message per alarm: these tests are about delivery, not storm grouping (tests/storm.rs).
 fn rules() -> Rules {
     let mut rules = Rules::default();
     rules.policy.critical_alarms = vec![Glob::new("*critical*").unwrap()];
+    rules.grouping.by = GroupBy::Off;
     rules
 }
 

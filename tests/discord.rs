@@ -555,3 +555,49 @@ async fn only_responders_may_add_a_silence_and_everyone_may_list_them() {
     let listed = h.private_answer(2).await;
     assert!(listed.contains("#1 alarm `checkout-*`") && listed.contains(&format!("by <@{DANA}>")), "{listed}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn digest_answers_privately_with_the_teams_week_and_its_markdown() {
+    let front = support::cbor_front::CloudWatchFront::start(&support::aws_endpoint()).await;
+    support::point_aws_at_moto(&front.url());
+    let h = harness().await;
+    h.ingest(&[events::alarm(
+        "checkout-api-critical",
+        "checkout-api",
+        "ALARM",
+        &chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string(),
+    )])
+    .await;
+    h.deliver().await;
+
+    let eve = Actor { guild_id: GUILD, channel_id: TEAM, user_id: EVE, username: "eve", roles: &[] };
+    let options = serde_json::json!([{"name": "team", "type": 3, "value": "payments"}]);
+    h.fake.send_interaction(h.fake.slash_command(eve, "digest", options)).await;
+    eventually(Duration::from_secs(30), "the digest", || async {
+        h.fake.interaction_responses().iter().any(|r| r.path.starts_with("/webhooks/"))
+    })
+    .await;
+
+    let responses = h.fake.interaction_responses();
+    let deferred = responses[0].json().unwrap();
+    assert_eq!((deferred["type"].as_u64(), deferred["data"]["flags"].as_u64()), (Some(5), Some(64)), "{deferred}");
+    let followup = responses.iter().find(|r| r.path.starts_with("/webhooks/")).unwrap();
+    let body = followup.json().unwrap();
+    assert_eq!(body["flags"], 64, "a digest asked for is for the person who asked: {body}");
+    let content = body["content"].as_str().unwrap();
+    assert!(content.starts_with("**Weekly reliability digest · payments ·"), "{content}");
+    assert!(content.contains("**Incidents:** 1") && content.contains("1 critical"), "{content}");
+    assert_eq!(body["allowed_mentions"]["parse"], serde_json::json!([]), "{body}");
+    assert!(followup.files().iter().any(|file| file.filename == "digest-payments.md"));
+
+    let unknown = serde_json::json!([{"name": "team", "type": 3, "value": "paymnets"}]);
+    h.fake.send_interaction(h.fake.slash_command(eve, "digest", unknown)).await;
+    eventually(Duration::from_secs(10), "the refusal", || async {
+        h.fake.interaction_responses().iter().filter(|r| r.path.starts_with("/webhooks/")).count() > 1
+    })
+    .await;
+    let refusal =
+        h.fake.interaction_responses().into_iter().filter(|r| r.path.starts_with("/webhooks/")).nth(1).unwrap();
+    let refusal = refusal.json().unwrap()["content"].as_str().unwrap().to_owned();
+    assert!(refusal.contains("There is no team \"paymnets\"; teams: payments, team."), "{refusal}");
+}

@@ -11,10 +11,27 @@ pub fn discord_len(text: &str) -> usize {
     text.encode_utf16().count()
 }
 
-/// Breaks `@everyone`, `@here` and `<@123>` in text that came from AWS or logs, so it can never ping anyone:
-/// a zero-width space after each `@` leaves the text readable but no longer a mention.
+/// Breaks `@everyone`, `@here`, `<@123>` and `<#123>` in text that came from AWS or logs, so it can never ping
+/// anyone or link a channel: a zero-width space after each `@`, and between `<` and `#`, leaves the text readable
+/// but no longer a mention. Bidi controls, which can make a log line read in another order than it is written,
+/// are dropped.
 pub fn defuse_mentions(text: &str) -> String {
-    text.replace('@', "@\u{200B}")
+    let mut defused = String::with_capacity(text.len() + 8);
+    for c in text.chars().filter(|&c| !is_bidi_control(c)) {
+        if c == '#' && defused.ends_with('<') {
+            defused.push('\u{200B}');
+        }
+        defused.push(c);
+        if c == '@' {
+            defused.push('\u{200B}');
+        }
+    }
+    defused
+}
+
+/// The embedding, override and isolate controls and the direction marks ("Trojan Source" characters).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
 /// Log text on one line, at most `max` characters, with `…` when it was cut.
@@ -209,6 +226,12 @@ mod tests {
         let defused = escape_inline("ping @everyone and @here and <@123>");
         assert!(!defused.contains("@everyone") && !defused.contains("@here") && !defused.contains("<@1"));
         assert!(!code_span("@everyone").contains("@everyone"));
+        assert!(!code_span("see <#789>").contains("<#"), "nor link a channel");
+    }
+
+    #[test]
+    fn bidi_controls_from_logs_are_dropped() {
+        assert_eq!(code_span("evil\u{202E}txt.exe\u{202C}"), "`eviltxt.exe`");
     }
 
     #[test]

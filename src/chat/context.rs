@@ -6,6 +6,7 @@ use super::chart::{AlarmChart, render_alarm_chart};
 use super::message::{Image, Message};
 use super::render::{duration, number};
 use crate::domain::context::{Context, LambdaStats, LogFindings, Related};
+use crate::domain::text::SafeText;
 
 /// What an alert shows while enrichment runs.
 pub const GATHERING: &str = "Gathering context…";
@@ -63,7 +64,9 @@ pub fn context_lines(context: &Context, opened_at: DateTime<Utc>) -> Vec<String>
     if lines.is_empty() {
         lines.push("No further context found.".into());
     }
-    lines
+    // Error signatures and frames come straight from log lines, and the account and region in what was not
+    // available from the event itself: none of it may ping anyone or reorder the screen.
+    lines.into_iter().map(|line| SafeText::from_untrusted(&line).into()).collect()
 }
 
 /// "37 errors in 15 min · 41% of 90 invocations · 2 throttles · duration avg 420 ms, p95 1.8 s, max 3 s".

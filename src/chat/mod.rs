@@ -6,3 +6,4 @@ pub mod context;
 pub mod discord;
 pub mod message;
 pub mod render;
+pub mod storm;

@@ -13,6 +13,7 @@ use crate::domain::incident::Action;
 use crate::domain::lifecycle::Intervention;
 use crate::domain::ownership::Directory;
 use crate::domain::routing::{Route, entity_name};
+use crate::domain::text::SafeText;
 
 /// What rendering needs from config: owners, runbooks and account names.
 #[derive(Debug, Clone, Default)]
@@ -51,8 +52,8 @@ impl RenderContext {
         Message {
             tone,
             severity: incident.route.severity,
-            title,
-            lines,
+            title: neutral(&title),
+            lines: lines.iter().map(|line| neutral(line)).collect(),
             context: vec![],
             links,
             mentions: if notifies { incident.route.mentions.clone() } else { vec![] },
@@ -82,15 +83,19 @@ impl RenderContext {
             }
             _ => return None,
         };
-        Some(Note { text, thread: format!("{} · {}", incident.id, self.title(event)), mentions: vec![] })
+        Some(Note {
+            text: neutral(&text),
+            thread: format!("{} · {}", incident.id, self.title(event)),
+            mentions: vec![],
+        })
     }
 
     /// A one-line title for an event, used when nothing is posted too.
     pub fn title(&self, event: &Event) -> String {
-        match &event.body {
+        neutral(&match &event.body {
             EventBody::Alarm(alarm) => self.alarm_title(event, alarm),
             EventBody::Health(health) => health_title(health),
-        }
+        })
     }
 
     fn account_label(&self, account: &str) -> String {
@@ -215,6 +220,13 @@ impl RenderContext {
 }
 
 type Parts = (Tone, String, Vec<String>, Vec<Link>);
+
+/// Descriptions, reasons and entity values are [`SafeText`] already, but the region, account, metric names and a
+/// Health event's service and type code are plain strings that anyone who may send to the queue can forge. So what
+/// is rendered from an event is neutralised once more as a whole; text that already was comes out unchanged.
+fn neutral(text: &str) -> String {
+    SafeText::from_untrusted(text).into()
+}
 
 /// The incident's message after someone acted on it: their line added, and the buttons that still apply.
 pub fn intervened(mut message: Message, intervention: Intervention, line: &str) -> Message {

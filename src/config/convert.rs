@@ -127,6 +127,16 @@ impl Config {
         Policy { steps: steps.collect() }
     }
 
+    pub fn group_rule(&self) -> crate::domain::grouping::GroupRule {
+        let grouping = &self.grouping;
+        crate::domain::grouping::GroupRule {
+            by: crate::domain::grouping::GroupBy::parse(&grouping.by)
+                .unwrap_or(crate::domain::grouping::GroupBy::Namespace),
+            window: chrono::Duration::seconds(i64::try_from(grouping.window_seconds).unwrap_or(120)),
+            max_span: chrono::Duration::minutes(i64::try_from(grouping.max_minutes).unwrap_or(60)),
+        }
+    }
+
     pub fn flap_rule(&self) -> crate::domain::flapping::FlapRule {
         crate::domain::flapping::FlapRule {
             changes: self.flapping.changes,

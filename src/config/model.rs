@@ -39,10 +39,12 @@ pub struct Config {
     pub flapping: Flapping,
     /// Planned windows in which matching incidents are recorded but not posted.
     pub maintenance: Vec<Maintenance>,
+    /// Which alarms share one storm message; absent means the defaults.
+    pub grouping: Grouping,
 }
 
 /// The names of the top-level sections, for "unknown section" messages.
-pub const SECTIONS: [&str; 16] = [
+pub const SECTIONS: [&str; 17] = [
     "aws",
     "channels",
     "commands",
@@ -50,6 +52,7 @@ pub const SECTIONS: [&str; 16] = [
     "discord",
     "escalation",
     "flapping",
+    "grouping",
     "jobs",
     "maintenance",
     "mentions",
@@ -330,6 +333,39 @@ fn default_flap_changes() -> u32 {
 
 fn default_flap_minutes() -> u32 {
     30
+}
+
+/// `[grouping]`: alarms that fire close together and share a cause become one storm message.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grouping {
+    /// `namespace` (same namespace, region, account and channel), `resource` (same resource) or `off`.
+    #[serde(default = "default_group_by")]
+    pub by: String,
+    /// A new alarm joins a group whose last member came at most this long before.
+    #[serde(default = "default_group_window")]
+    pub window_seconds: u64,
+    /// A group takes no members after it has been open this long.
+    #[serde(default = "default_group_span")]
+    pub max_minutes: u64,
+}
+
+impl Default for Grouping {
+    fn default() -> Self {
+        Grouping { by: default_group_by(), window_seconds: default_group_window(), max_minutes: default_group_span() }
+    }
+}
+
+fn default_group_by() -> String {
+    "namespace".into()
+}
+
+fn default_group_window() -> u64 {
+    120
+}
+
+fn default_group_span() -> u64 {
+    60
 }
 
 /// `[[maintenance]]`: a planned window; incidents it covers are recorded and shown in the digest, not posted.

@@ -29,6 +29,7 @@ pub(super) fn validate(config: &Config, problems: &mut Problems) {
     check.escalation();
     check.flapping();
     check.maintenance();
+    check.grouping();
 }
 
 struct Check<'a> {
@@ -315,6 +316,16 @@ impl Check<'_> {
         let at = root("flapping");
         self.range(at.key("changes"), u64::from(self.config.flapping.changes), 2, 100);
         self.range(at.key("minutes"), u64::from(self.config.flapping.minutes), 1, 1440);
+    }
+
+    fn grouping(&mut self) {
+        let at = root("grouping");
+        let grouping = &self.config.grouping;
+        if crate::domain::grouping::GroupBy::parse(&grouping.by).is_none() {
+            self.report(at.key("by"), format!("{:?} is not one of namespace, resource, off", grouping.by));
+        }
+        self.range(at.key("window_seconds"), grouping.window_seconds, 5, 3600);
+        self.range(at.key("max_minutes"), grouping.max_minutes, 1, 1440);
     }
 
     fn maintenance(&mut self) {

@@ -125,6 +125,15 @@ pub struct IncidentSnapshot {
     pub context: Option<Box<Context>>,
     /// Set once its alarm flapped: later changes fold into the thread, and it resolves only once steady.
     pub flapping_since: Option<DateTime<Utc>>,
+    /// The storm group whose message shows it (its own id when it leads one); `None` when posted on its own.
+    pub group_id: Option<String>,
+}
+
+impl IncidentSnapshot {
+    /// Shown in another incident's storm message rather than its own.
+    pub fn is_group_member(&self) -> bool {
+        self.group_id.as_ref().is_some_and(|group| group != &self.id)
+    }
 }
 
 /// What the store must do for an event.

@@ -8,6 +8,7 @@ pub mod escalation;
 pub mod event;
 pub mod flapping;
 pub mod glob;
+pub mod grouping;
 pub mod health;
 pub mod incident;
 pub mod lifecycle;

@@ -104,11 +104,14 @@ pub struct Scheduler {
     store: Store,
     clock: Arc<dyn Clock>,
     jobs: Vec<Scheduled>,
+    /// Runs a crash interrupted are resumed once, on the first tick: later, an unfinished run is one in progress
+    /// (here or on another replica).
+    resumed: std::sync::atomic::AtomicBool,
 }
 
 impl Scheduler {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        Scheduler { store, clock, jobs: Vec::new() }
+        Scheduler { store, clock, jobs: Vec::new(), resumed: std::sync::atomic::AtomicBool::new(false) }
     }
 
     pub fn add(&mut self, name: &str, schedule: JobSchedule, job: Arc<dyn Job>) {
@@ -119,11 +122,14 @@ impl Scheduler {
         self.jobs.is_empty()
     }
 
-    /// Runs every job that is due now, and first any run a crash interrupted; returns the runs made.
+    /// Runs every job that is due now, and on the first tick any run a crash interrupted; returns the runs made.
     pub async fn tick(&self) -> Result<Vec<Run>, StoreError> {
         let mut runs = Vec::new();
+        let first = !self.resumed.swap(true, std::sync::atomic::Ordering::SeqCst);
         for scheduled in &self.jobs {
-            runs.extend(self.resume(scheduled).await?);
+            if first {
+                runs.extend(self.resume(scheduled).await?);
+            }
             if let Some(run) = self.run_if_due(scheduled).await? {
                 runs.push(run);
             }

@@ -20,7 +20,7 @@ use crate::store::{NewEvent, NewRejection, Store, StoreError};
 
 pub use report::{Outcome, Report, ResourceReport};
 
-use plan::Plan;
+use plan::{Groups, Plan};
 
 /// One input from a source: an SQS message body, a line of a replay file, an alarm a poller saw change.
 #[derive(Debug, Clone)]
@@ -52,6 +52,8 @@ pub struct Rules {
     /// Whom to re-ping, and when, while a critical incident goes unacknowledged; no steps, no escalation.
     pub escalation: crate::domain::escalation::Policy,
     pub flapping: crate::domain::flapping::FlapRule,
+    /// Which alarms share one storm message.
+    pub grouping: crate::domain::grouping::GroupRule,
 }
 
 #[derive(Clone)]
@@ -105,7 +107,10 @@ impl Pipeline {
         let keys: Vec<String> = fresh.iter().map(|e| e.incident_key()).collect::<HashSet<_>>().into_iter().collect();
         let earliest = fresh.iter().map(|event| event.occurred_at()).min().unwrap_or(now).min(now);
         let recent = tx.recent_changes(&keys, earliest - self.rules.flapping.window).await?;
-        let mut plan = Plan::new(&self.rules, tx.open_incidents(&keys).await?, recent, now);
+        let open = tx.open_incidents(&keys).await?;
+        let group_keys = self.group_keys(&fresh);
+        let groups = Groups::load(&mut tx, self.rules.grouping, &group_keys, &open, now).await?;
+        let mut plan = Plan::new(&self.rules, open, recent, groups, now);
         let silences = tx.active_silences(now).await?;
         let mut seen = HashSet::new();
         let outcomes = parsed
@@ -136,6 +141,20 @@ impl Pipeline {
             self.enrichment_ready.notify_one();
         }
         Ok(outcomes)
+    }
+}
+
+impl Pipeline {
+    /// The storm group keys of the events, as routed: alarms group per channel.
+    fn group_keys(&self, events: &[&Event]) -> Vec<String> {
+        let keys: HashSet<String> = events
+            .iter()
+            .filter_map(|event| {
+                let route = self.rules.policy.route(event, &self.rules.render.directory);
+                self.rules.grouping.key(event, &route.channel)
+            })
+            .collect();
+        keys.into_iter().collect()
     }
 }
 

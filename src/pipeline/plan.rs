@@ -21,6 +21,10 @@ use crate::store::{
 };
 
 mod flapping;
+mod grouping;
+
+pub(super) use grouping::Groups;
+use grouping::Placement;
 
 fn json(message: &Message) -> String {
     serde_json::to_string(message).expect("messages serialise")
@@ -40,6 +44,7 @@ pub(super) struct Plan<'a> {
     recent: HashMap<String, RecentChanges>,
     /// Critical incidents opened here that escalate if nobody acks: (incident id, first re-ping).
     escalations: Vec<(String, DateTime<Utc>)>,
+    groups: Groups,
 }
 
 impl<'a> Plan<'a> {
@@ -47,6 +52,7 @@ impl<'a> Plan<'a> {
         rules: &'a Rules,
         open: HashMap<String, IncidentSnapshot>,
         recent: HashMap<String, RecentChanges>,
+        groups: Groups,
         now: DateTime<Utc>,
     ) -> Self {
         Plan {
@@ -60,6 +66,7 @@ impl<'a> Plan<'a> {
             enrichments: vec![],
             recent,
             escalations: vec![],
+            groups,
         }
     }
 
@@ -130,9 +137,17 @@ impl<'a> Plan<'a> {
         let signal = Signal::of(event);
         let opened_at = signal.at;
         let status = if posted { IncidentStatus::Open } else { IncidentStatus::Silenced };
+        let title = self.rules.render.title(event);
+        let placement =
+            if posted { self.groups.place(event, &route, &id, &title, dedupe, self.now) } else { Placement::Alone };
+        let (group_id, lead) = match &placement {
+            Placement::Lead => (Some(id.clone()), None),
+            Placement::Member(lead) => (Some(lead.clone()), Some(lead.clone())),
+            Placement::Alone => (None, None),
+        };
         let facts = IncidentFacts { id: &id, opened_at, route: &route };
         let mut message = self.rules.render.incident_message(event, facts, decision.action);
-        if posted && self.rules.enrich {
+        if posted && lead.is_none() && self.rules.enrich {
             message.context = vec![GATHERING.to_owned()];
             let event_body = serde_json::to_string(event).expect("domain events serialise");
             self.enrichments.push(EnrichmentRequest { incident_id: id.clone(), event_body });
@@ -141,7 +156,7 @@ impl<'a> Plan<'a> {
         self.new_incidents.push(NewIncident {
             id: id.clone(),
             key: key.clone(),
-            title: self.rules.render.title(event),
+            title: title.clone(),
             route: route.clone(),
             status,
             posted,
@@ -153,6 +168,7 @@ impl<'a> Plan<'a> {
             updated_at: self.now,
             resolved_at: None,
             message: body.clone(),
+            group_id: group_id.clone(),
         });
         let snapshot = IncidentSnapshot {
             id: id.clone(),
@@ -165,8 +181,19 @@ impl<'a> Plan<'a> {
             opened_at,
             context: None,
             flapping_since: None,
+            group_id,
         };
         let kind = if posted { "opened" } else { "suppressed" };
+        if let Some(lead) = &lead {
+            let why = format!("shown in the storm message of {lead}");
+            self.note_timeline(&snapshot, event, dedupe, "grouped", &why);
+            self.note_joined(lead, &snapshot.route.channel, &title, event, dedupe);
+            let mut report = self.report(event, &snapshot, &message, decision, input);
+            report.mentions.clear();
+            report.reason = Some(why);
+            self.open.insert(key, snapshot);
+            return report;
+        }
         self.note_timeline(&snapshot, event, dedupe, kind, why);
         let report = self.report(event, &snapshot, &message, decision, input);
         if let Some(body) = body {
@@ -274,6 +301,9 @@ impl<'a> Plan<'a> {
     }
 
     fn enqueue_message(&mut self, incident: &IncidentSnapshot, dedupe: &str, body: String, op: OutboxOp) {
+        if op != OutboxOp::Post && self.groups.absorb(incident, dedupe) {
+            return;
+        }
         self.outbox.push(OutboxItem {
             idempotency_key: format!("{}|{dedupe}|{op}", incident.id),
             incident_id: Some(incident.id.clone()),
@@ -284,6 +314,9 @@ impl<'a> Plan<'a> {
     }
 
     fn enqueue_note(&mut self, incident: &IncidentSnapshot, event: &Event, dedupe: &str, action: Action) {
+        if self.groups.absorb(incident, dedupe) {
+            return;
+        }
         let Some(note) = self.rules.render.thread_note(event, Self::facts(incident), action) else { return };
         self.outbox.push(OutboxItem {
             idempotency_key: format!("{}|{dedupe}|note", incident.id),
@@ -326,12 +359,13 @@ impl<'a> Plan<'a> {
     /// Changes go first: they only touch incidents opened before this batch, and one of them may resolve the
     /// incident that a later event in the batch reopens, which the one-open-incident-per-key index refuses while
     /// the old row is still open.
-    pub(super) async fn write(self, tx: &mut IngestTx) -> Result<()> {
+    pub(super) async fn write(mut self, tx: &mut IngestTx) -> Result<()> {
         tx.update_incidents(&self.changes).await?;
         tx.insert_incidents(&self.new_incidents).await?;
         tx.insert_timeline(&self.timeline).await?;
         tx.request_enrichments(&self.enrichments, self.now).await?;
         tx.start_escalations(&self.escalations).await?;
+        self.write_groups(tx).await?;
         tx.enqueue(&self.outbox, self.now).await
     }
 }

@@ -59,6 +59,8 @@ pub struct NewIncident {
     pub resolved_at: Option<DateTime<Utc>>,
     /// The message posted for the incident (JSON), which buttons and commands re-render later.
     pub message: Option<String>,
+    /// The storm group whose message shows it: its own id when it leads one.
+    pub group_id: Option<String>,
 }
 
 /// A new state for an existing incident.
@@ -130,6 +132,11 @@ impl Store {
 }
 
 impl IngestTx {
+    /// The transaction and its dialect, for the statements other store modules add to a batch.
+    pub(super) fn parts(&mut self) -> (&mut Transaction<'static, Any>, Dialect) {
+        (&mut self.tx, self.dialect)
+    }
+
     pub async fn commit(self) -> Result<()> {
         self.tx.commit().await?;
         Ok(())
@@ -190,7 +197,7 @@ impl IngestTx {
         for chunk in keys.chunks(chunk_rows(1)) {
             let sql = format!(
                 "SELECT i.id, i.incident_key, i.status, i.channel, i.severity, i.mentions, i.posted, i.signal_state, \
-                 i.signal_at, i.signal_detail, i.opened_at, i.flapping_since, e.context FROM incidents i \
+                 i.signal_at, i.signal_detail, i.opened_at, i.flapping_since, i.group_id, e.context FROM incidents i \
                  LEFT JOIN enrichments e ON e.incident_id = i.id \
                  WHERE i.status <> 'resolved' AND i.incident_key IN ({}){lock}",
                 list(self.dialect, chunk.len())
@@ -234,7 +241,7 @@ impl IngestTx {
             }
             let sql = format!(
                 "SELECT i.id, i.incident_key, i.status, i.channel, i.severity, i.mentions, i.posted, i.signal_state, \
-                 i.signal_at, i.signal_detail, i.opened_at, i.flapping_since, e.context FROM incidents i \
+                 i.signal_at, i.signal_detail, i.opened_at, i.flapping_since, i.group_id, e.context FROM incidents i \
                  LEFT JOIN enrichments e ON e.incident_id = i.id \
                  WHERE i.status = 'resolved' AND i.posted = 1 AND i.incident_key IN ({}) \
                  AND i.resolved_at > {since_ms} ORDER BY i.resolved_at",
@@ -258,12 +265,12 @@ impl IngestTx {
     }
 
     pub async fn insert_incidents(&mut self, incidents: &[NewIncident]) -> Result<()> {
-        const COLUMNS: usize = 19;
+        const COLUMNS: usize = 20;
         for chunk in incidents.chunks(chunk_rows(COLUMNS)) {
             let sql = format!(
                 "INSERT INTO incidents (id, incident_key, status, title, channel, severity, mentions, posted, \
                  signal_state, signal_at, signal_detail, resource_kind, resource_name, region, account, opened_at, \
-                 updated_at, resolved_at, message) VALUES {}",
+                 updated_at, resolved_at, message, group_id) VALUES {}",
                 values(self.dialect, chunk.len(), COLUMNS)
             );
             let mut query = sqlx::query(&sql);
@@ -287,7 +294,8 @@ impl IngestTx {
                     .bind(millis(i.opened_at))
                     .bind(millis(i.updated_at))
                     .bind(i.resolved_at.map(millis))
-                    .bind(i.message.as_deref());
+                    .bind(i.message.as_deref())
+                    .bind(i.group_id.as_deref());
             }
             query.execute(&mut *self.tx).await?;
         }
@@ -370,6 +378,18 @@ impl IngestTx {
         Ok(())
     }
 
+    /// Replaces the stored messages of these incidents: a storm group's lead shows the group.
+    pub async fn set_messages(&mut self, messages: &[(String, String)]) -> Result<()> {
+        for (id, message) in messages {
+            sqlx::query("UPDATE incidents SET message = $1 WHERE id = $2")
+                .bind(message.as_str())
+                .bind(id.as_str())
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Starts escalations for critical incidents opened in this batch: (incident id, first step's due time).
     pub async fn start_escalations(&mut self, starts: &[(String, DateTime<Utc>)]) -> Result<()> {
         for chunk in starts.chunks(chunk_rows(3)) {
@@ -435,6 +455,7 @@ fn snapshot(row: &AnyRow) -> Result<IncidentSnapshot> {
             .and_then(|json| serde_json::from_str::<Context>(&json).ok())
             .map(Box::new),
         flapping_since: row.try_get::<Option<i64>, _>("flapping_since")?.map(from_millis),
+        group_id: row.try_get("group_id")?,
     })
 }
 

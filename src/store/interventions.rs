@@ -57,6 +57,18 @@ impl Store {
         row.map(|row| view(&row)).transpose()
     }
 
+    /// The open incidents shown in the storm message of `lead` (not `lead` itself).
+    pub async fn group_members_of(&self, lead: &str) -> Result<Vec<IncidentView>> {
+        let rows = sqlx::query(
+            "SELECT id, incident_key, status, title, channel, resource_name, posted, message, acked_by, acked_at, \
+             opened_at FROM incidents WHERE group_id = $1 AND id <> $1 AND status <> 'resolved' ORDER BY id",
+        )
+        .bind(lead.to_owned())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(view).collect()
+    }
+
     /// Open (not resolved) incidents, newest first.
     pub async fn open_incident_views(&self, limit: i64) -> Result<Vec<IncidentView>> {
         let rows = sqlx::query(

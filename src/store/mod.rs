@@ -9,6 +9,7 @@ mod batch;
 mod digest;
 mod enrichments;
 mod escalations;
+mod groups;
 mod ingest;
 mod interventions;
 mod jobs;
@@ -26,6 +27,7 @@ pub use admin::{RejectedRow, TimelineRow};
 pub use digest::IncidentRecord;
 pub use enrichments::{EnrichmentWrite, Finished, PendingEnrichment};
 pub use escalations::{DueEscalation, EscalationWrite};
+pub use groups::{GroupRow, MemberRow};
 pub use ingest::{
     EnrichmentRequest, IncidentChange, IngestTx, NewEvent, NewIncident, NewRejection, OutboxItem, RecentChanges,
     TimelineEntry,

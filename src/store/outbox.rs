@@ -80,6 +80,41 @@ impl Store {
         rows.iter().map(outbox_row).collect()
     }
 
+    /// Marks every pending edit of `row`'s incident older than its newest pending edit as done without sending:
+    /// each would be overwritten at once. Returns how many; 0 when `row` is itself the newest.
+    pub async fn supersede_edits(&self, row: &OutboxRow, now: DateTime<Utc>) -> Result<u64> {
+        let Some(incident) = &row.incident_id else { return Ok(0) };
+        let done = sqlx::query(
+            "UPDATE outbox SET sent_at = $1, message_ref = 'superseded' WHERE incident_id = $2 AND op = 'edit' \
+             AND sent_at IS NULL AND given_up_at IS NULL AND id < (SELECT MAX(id) FROM outbox \
+             WHERE incident_id = $2 AND op = 'edit' AND sent_at IS NULL AND given_up_at IS NULL)",
+        )
+        .bind(millis(now))
+        .bind(incident.clone())
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Thread lines of the same incident queued right after `row` (no post between), oldest first: a storm's
+    /// lines go out together rather than one request each.
+    pub async fn notes_after(&self, row: &OutboxRow, limit: i64) -> Result<Vec<OutboxRow>> {
+        let Some(incident) = &row.incident_id else { return Ok(vec![]) };
+        let rows = sqlx::query(
+            "SELECT id, idempotency_key, incident_id, channel, op, body, attempts FROM outbox \
+             WHERE incident_id = $1 AND op = 'note' AND id > $2 AND sent_at IS NULL AND given_up_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.incident_id = $1 AND p.op = 'post' AND p.id > $2 \
+                             AND p.id < outbox.id AND p.sent_at IS NULL) \
+             ORDER BY id LIMIT $3",
+        )
+        .bind(incident.clone())
+        .bind(row.id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(outbox_row).collect()
+    }
+
     /// Records a delivery; for a post, remembers the chat message so later edits find it.
     pub async fn mark_sent(&self, row: &OutboxRow, now: DateTime<Utc>, message_ref: Option<&str>) -> Result<()> {
         let mut tx = self.pool().begin().await?;

@@ -104,11 +104,12 @@ pub async fn run(http: Http, state: Arc<BotState>, shutdown: CancellationToken) 
     let mut client =
         serenity::all::ClientBuilder::new_with_http(http, GatewayIntents::GUILDS).framework(framework).await?;
     let shards = client.shard_manager.clone();
-    tokio::spawn(async move {
-        shutdown.cancelled().await;
-        shards.shutdown_all().await;
-    });
-    client.start().await?;
+    // serenity's `shutdown_all` returns without ending `start` when no shard runner exists (the gateway was never
+    // reached: a refused token, no network), so waiting for `start` alone would keep `opspod run` from exiting.
+    tokio::select! {
+        started = client.start() => started?,
+        () = shutdown.cancelled() => shards.shutdown_all().await,
+    }
     Ok(())
 }
 

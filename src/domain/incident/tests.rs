@@ -18,6 +18,7 @@ fn open_incident(event: &Event, posted: bool) -> IncidentSnapshot {
         opened_at: signal.at,
         context: None,
         flapping_since: None,
+        group_id: None,
     }
 }
 
