@@ -30,7 +30,11 @@ const PER_DAY: usize = 12;
 
 fn main() -> BenchResult<()> {
     let full = std::env::args().any(|arg| arg == "--bench");
-    let functions = if full { 1_000 } else { 20 };
+    let functions = std::env::var("OPSPOD_BENCH_FUNCTIONS").ok().and_then(|n| n.parse().ok()).unwrap_or(if full {
+        1_000
+    } else {
+        20
+    });
     let moto = std::env::var("OPSPOD_TEST_AWS_ENDPOINT").map_err(
         |_| "OPSPOD_TEST_AWS_ENDPOINT is not set: start moto with `.ci/moto start` and `eval \"$(.ci/moto env)\"`",
     )?;

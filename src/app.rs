@@ -14,6 +14,7 @@ use crate::ports::{ChatSink, Clock, SystemClock};
 use crate::store::{Store, redact_url};
 
 /// The parts every long-running command needs.
+#[derive(Clone)]
 pub struct App {
     pub store: Store,
     pub pipeline: Pipeline,

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::chat::message::{Message, Note};
 use crate::ports::{ChatSink, Clock, SinkError};
 use crate::store::{OutboxOp, OutboxRow, Store, StoreError};
+use crate::telemetry::metrics;
 
 /// Retry policy for deliveries.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -35,6 +36,8 @@ const PASS_SIZE: i64 = 100;
 const MERGED_NOTES: i64 = 60;
 /// Room for merged thread lines, under Discord's 2,000-character limit with space for its markup.
 const MERGED_NOTE_CHARS: usize = 1_900;
+/// How long a replica holds the rows it claimed; a replica that dies leaves them to another after this.
+const CLAIM: Duration = Duration::from_secs(60);
 /// How often the worker looks for due rows when nothing wakes it.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
@@ -45,6 +48,8 @@ pub struct Delivery {
     clock: Arc<dyn Clock>,
     backoff: Backoff,
     outage: Arc<Mutex<Outage>>,
+    /// Names this process's claims on outbox rows, so replicas sharing a database never send a row twice.
+    replica: Arc<str>,
 }
 
 /// While chat is unreachable the whole worker waits, rather than each row on its own, so that messages still
@@ -69,7 +74,7 @@ pub struct Pass {
 
 impl Delivery {
     pub fn new(store: Store, sink: Arc<dyn ChatSink>, clock: Arc<dyn Clock>, backoff: Backoff) -> Self {
-        Delivery { store, sink, clock, backoff, outage: Arc::default() }
+        Delivery { store, sink, clock, backoff, outage: Arc::default(), replica: replica_id().into() }
     }
 
     /// Delivers until `shutdown`, waking on `ready` or every second; then finishes what is due.
@@ -106,6 +111,7 @@ impl Delivery {
         match self.pass().await {
             Ok(pass) => pass,
             Err(error) => {
+                metrics::store_error();
                 tracing::error!(%error, "Failed to read the outbox; retrying.");
                 Pass { stalled: true, ..Pass::default() }
             }
@@ -119,10 +125,13 @@ impl Delivery {
             pass.stalled = true;
             return Ok(pass);
         }
-        for row in self.store.due_outbox(self.clock.now(), PASS_SIZE).await? {
+        let now = self.clock.now();
+        let claimed_until = now + chrono::Duration::from_std(CLAIM).unwrap_or_default();
+        for row in self.store.claim_outbox(&self.replica, now, claimed_until, PASS_SIZE).await? {
             if row.op == OutboxOp::Edit {
                 let skipped = self.store.supersede_edits(&row, self.clock.now()).await?;
                 if skipped > 0 {
+                    metrics::superseded(skipped);
                     pass.superseded += usize::try_from(skipped).unwrap_or(usize::MAX);
                     continue;
                 }
@@ -136,10 +145,12 @@ impl Delivery {
                     for extra in merged {
                         self.store.mark_sent(extra, now, None).await?;
                     }
+                    metrics::delivered(std::iter::once(&row).chain(merged), now);
                     self.outage_over();
                     pass.delivered += 1 + merged.len();
                 }
                 Err(error) => {
+                    metrics::delivery_failed(&error);
                     pass.failed += 1;
                     let transient = matches!(error, SinkError::Transient { .. });
                     self.record_failure(&row, &error).await?;
@@ -249,6 +260,17 @@ fn merge_notes(note: &mut Note, following: &[OutboxRow]) -> usize {
         taken += 1;
     }
     taken
+}
+
+/// This process among the replicas sharing a database: host, process id and start time.
+pub fn replica_id() -> String {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let host =
+            std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "host".into());
+        format!("{host}-{}-{}", std::process::id(), Utc::now().timestamp_millis())
+    })
+    .clone()
 }
 
 fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, SinkError> {

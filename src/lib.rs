@@ -12,6 +12,7 @@ pub mod delivery;
 pub mod digest;
 pub mod domain;
 pub mod enrich;
+pub mod health;
 pub mod insight;
 pub mod interventions;
 pub mod jobs;

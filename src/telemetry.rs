@@ -1,4 +1,8 @@
-//! Logging: structured `tracing` output on stderr, filtered by `OPSPOD_LOG` (default `info`).
+//! Logging: structured `tracing` output on stderr, filtered by `OPSPOD_LOG` (default `info`); and the metrics and
+//! status that `/metrics` and `/healthz` serve.
+
+pub mod metrics;
+pub mod status;
 
 use std::io::IsTerminal;
 

@@ -123,6 +123,10 @@ resources = ["legacy-*", "report-*"]
 url = "https://wiki.example.com/runbooks/checkout"
 resources = ["checkout-*"]
 
+# Each alarm its own message: these tests are about context, and moto holds other tests' alarms too.
+[grouping]
+by = "off"
+
 [aws]
 regions = ["us-east-1"]
 alarm_poll_seconds = 1

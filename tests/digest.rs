@@ -62,7 +62,7 @@ fn scenarios() -> Vec<Scenario> {
         // A cold start every morning, this week and last; payments' functions are interactive.
         Scenario {
             stem: "pay-api",
-            runtime: Runtime::Python39,
+            runtime: Runtime::Python38,
             per_day: [6, 4],
             throttles: [0, 0],
             invocation: |_, j| Invocation { cold: j == 0, ..Invocation::PLAIN },
@@ -70,7 +70,7 @@ fn scenarios() -> Vec<Scenario> {
         // Near its memory limit, timing out once a day and retrying a failure this week.
         Scenario {
             stem: "pay-worker",
-            runtime: Runtime::Python39,
+            runtime: Runtime::Python38,
             per_day: [8, 8],
             throttles: [0, 0],
             invocation: |this, j| Invocation {
@@ -281,7 +281,7 @@ impl Seeded {
 }
 
 /// Alarm incidents for the store: one acked after 4 min and resolved after 30, one inside a maintenance window,
-/// and one alarm that flaps; and a Python 3.9 deprecation coming in 20 days.
+/// and one alarm that flaps; and a Python 3.8 deprecation coming in 20 days.
 async fn seed_store(seeded: &Seeded) {
     let store = Store::open(&seeded.database()).await.unwrap();
     let p = &seeded.prefix;
@@ -338,13 +338,13 @@ async fn seed_store(seeded: &Seeded) {
         "version": "0", "id": format!("py39-{p}"), "detail-type": "AWS Health Event", "source": "aws.health",
         "account": events::ACCOUNT, "time": stamp(opened), "region": "us-east-1", "resources": [],
         "detail": {
-            "eventArn": format!("arn:aws:health:us-east-1::event/LAMBDA/AWS_LAMBDA_PYTHON_3_9_DEPRECATION/{p}"),
-            "service": "LAMBDA", "eventTypeCode": "AWS_LAMBDA_PYTHON_3_9_DEPRECATION",
+            "eventArn": format!("arn:aws:health:us-east-1::event/LAMBDA/AWS_LAMBDA_PYTHON_3_8_DEPRECATION/{p}"),
+            "service": "LAMBDA", "eventTypeCode": "AWS_LAMBDA_PYTHON_3_8_DEPRECATION",
             "eventTypeCategory": "scheduledChange", "eventScopeCode": "ACCOUNT_SPECIFIC",
             "startTime": start.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
             "lastUpdatedTime": opened.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
             "statusCode": "upcoming", "eventRegion": "us-east-1",
-            "eventDescription": [{"language": "en_US", "latestDescription": "Lambda ends support for the Python 3.9 runtime."}],
+            "eventDescription": [{"language": "en_US", "latestDescription": "Lambda ends support for the Python 3.8 runtime."}],
             "affectedEntities": []
         }
     });
@@ -431,7 +431,7 @@ async fn the_digest_reports_each_teams_week_as_the_scenario_made_it() {
         health[0]["functions"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
     affected.sort_unstable();
     assert_eq!(affected, [format!("pay-api-{}", seeded.prefix), format!("pay-worker-{}", seeded.prefix)]);
-    assert!(search["health"].as_array().unwrap().is_empty(), "search runs python3.12");
+    assert!(search["health"].as_array().unwrap().is_empty(), "search runs python3.12, not python3.8");
 
     let text = seeded.digest(&["--team", "payments", "--out", seeded.dir.path().join("out").to_str().unwrap()]);
     assert!(text.status.success(), "{}", String::from_utf8_lossy(&text.stderr));

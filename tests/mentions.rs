@@ -157,12 +157,19 @@ async fn event_fields_aws_fills_in_itself_cannot_mention_anyone_either() {
     let world = hostile_world().await;
     let h = harness().await;
     let now = Utc::now() - chrono::Duration::minutes(1);
-    let mut alarm: Value =
-        serde_json::from_str(&hostile_alarm("checkout-x-errors", &world.function, "ALARM", now)).unwrap();
-    alarm["region"] = json!("us-east-1 @everyone");
-    alarm["account"] = json!("<@&456>");
-    alarm["detail"]["configuration"]["metrics"][0]["metricStat"]["metric"]["namespace"] = json!("AWS/<#789>");
-    alarm["detail"]["configuration"]["metrics"][0]["metricStat"]["metric"]["name"] = json!("Errors @here");
+    let forged = |name: &str, function: &str| {
+        let mut alarm: Value = serde_json::from_str(&hostile_alarm(name, function, "ALARM", now)).unwrap();
+        alarm["region"] = json!("us-east-1 @everyone");
+        alarm["account"] = json!("<@&456>");
+        let metric = &mut alarm["detail"]["configuration"]["metrics"][0]["metricStat"]["metric"];
+        metric["namespace"] = json!("AWS/<#789>");
+        metric["name"] = json!("Errors @here");
+        alarm
+    };
+    // Two alarms in one (forged) namespace, region and account within minutes make a storm message, whose
+    // title names that place.
+    let alarm = forged("checkout-x-errors", &world.function);
+    let storm_mate = forged("checkout-y-errors", "checkout-y");
     let mut health: Value = serde_json::from_str(&hostile_health("forged", &world.function)).unwrap();
     health["detail"]["service"] = json!("LAMBDA @everyone");
     health["detail"]["eventTypeCode"] = json!("AWS_LAMBDA_<@&456>_ISSUE");
@@ -171,7 +178,7 @@ async fn event_fields_aws_fills_in_itself_cannot_mention_anyone_either() {
     abuse["detail-type"] = json!("AWS Health Abuse Event");
     abuse["detail"]["eventTypeCode"] = json!("AWS_ABUSE_<@123>_REPORT @here");
 
-    h.ingest(&[alarm.to_string(), health.to_string(), abuse.to_string()]).await;
+    h.ingest(&[alarm.to_string(), storm_mate.to_string(), health.to_string(), abuse.to_string()]).await;
     h.deliver().await;
     h.enrich().await;
     let incident = h.slash("incident", json!([])).await;

@@ -252,6 +252,7 @@ async fn no_secret_reaches_stdout_or_stderr_at_trace_level_in_any_command_or_err
 
     for line in ["/help", "/alarms", &format!("/errors {function} since:1h")] {
         let output = env.output(&["ask", "--config", config, line]).await;
+        assert!(output.status.success(), "{}", Captured::of(line, &output).text);
         runs.push(Captured::of(&format!("ask {line}"), &output));
     }
 

@@ -86,8 +86,13 @@ impl Definition {
         problems
     }
 
-    /// The query and log groups with `values` written in, or what is wrong with a value.
+    /// The query and log groups with `values` written in, or what is wrong with a value (never echoing a
+    /// mention back to chat).
     pub fn fill(&self, values: &BTreeMap<String, String>) -> Result<(String, Vec<String>), ArgError> {
+        self.filled(values).map_err(defused)
+    }
+
+    fn filled(&self, values: &BTreeMap<String, String>) -> Result<(String, Vec<String>), ArgError> {
         if let Some(unknown) = values.keys().find(|key| !self.options.iter().any(|option| &option.name == *key)) {
             let names: Vec<&str> = self.options.iter().map(|option| option.name.as_str()).collect();
             return Err(ArgError(format!("/{} has no option `{unknown}`; it takes {}", self.name, names.join(", "))));
@@ -164,18 +169,43 @@ fn placeholders(template: &str) -> Vec<String> {
     found
 }
 
+/// Each `{name}` of `template` replaced by its value in one pass: a value holding `{other}` stays as typed, where
+/// replacing one name after another would write the other value in there and could close the literal around it.
 fn substitute(template: &str, values: &BTreeMap<String, String>) -> String {
-    values.iter().fold(template.to_owned(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}').and_then(|close| Some((close, values.get(&after[..close])?))) {
+            Some((close, value)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A typed line for one of `definitions`: `/slow-orders function:checkout-api text:"order failed" since:6h`.
-/// `None` when the line names none of them; otherwise the definition's index, its values and the window.
+/// `None` when the line names none of them; otherwise the definition's index, its values and the window, or what
+/// is wrong with the line (never echoing a mention back to chat).
 pub fn parse_line(line: &str, definitions: &[(Definition, Since)]) -> Option<Result<Invocation, ArgError>> {
     let line = line.trim();
     let (command, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
     let name = command.strip_prefix('/').unwrap_or(command);
     let index = definitions.iter().position(|(definition, _)| definition.name == name)?;
-    Some(values(rest, definitions[index].1).map(|(values, since)| Invocation { index, values, since }))
+    Some(values(rest, definitions[index].1).map(|(values, since)| Invocation { index, values, since }).map_err(defused))
+}
+
+/// The same error with every `@` broken, as `ask::parse` does: these errors quote what was typed.
+fn defused(error: ArgError) -> ArgError {
+    ArgError(text::defuse_mentions(&error.0))
 }
 
 /// Which definition a line asks for, with its values and window.
@@ -328,6 +358,53 @@ mod tests {
         assert!(err(&[("text", "a\nb"), ("min_ms", "1"), ("function", "f")]).contains("one line"));
         assert!(err(&[("min_ms", "1"), ("function", "f")]).contains("needs `text`"));
         assert!(err(&[("text", "a"), ("min_ms", "1"), ("function", "f"), ("x", "1")]).contains("no option `x`"));
+    }
+
+    #[test]
+    fn a_value_holding_another_placeholder_stays_inside_its_literal() {
+        // Found with the property fuzz/fuzz_targets/command_args.rs checks: placeholders were replaced one name after
+        // another, so `{include}` typed into `exclude` (replaced first) received include's literal, which closed
+        // exclude's.
+        let text = |name: &str| OptionDef { name: name.into(), kind: Kind::Text, required: true };
+        let search = Definition {
+            name: "search".into(),
+            description: "lines with one term and without another".into(),
+            query: "fields @message | filter @message like {include} and @message not like {exclude}".into(),
+            log_groups: vec!["/aws/lambda/checkout-api".into()],
+            options: vec![text("include"), text("exclude")],
+        };
+
+        let (query, _) = search
+            .fill(&values(&[("include", "x) | stats count(*) by @logStream #"), ("exclude", "{include}")]))
+            .unwrap();
+
+        assert_eq!(
+            query,
+            r#"fields @message | filter @message like "x) | stats count(*) by @logStream #" and @message not like "{include}""#
+        );
+    }
+
+    #[test]
+    fn errors_never_echo_a_mention() {
+        // Found by fuzzing (fuzz/fuzz_targets/command_args.rs): option names and values were quoted back as typed.
+        let definitions = [(slow_orders(), Since::parse("1h").unwrap())];
+        let line_error = |line: &str| parse_line(line, &definitions).unwrap().unwrap_err().0;
+        let fill_error = |pairs: &[(&str, &str)]| slow_orders().fill(&values(pairs)).unwrap_err().0;
+
+        let messages = [
+            line_error("/slow-orders @everyone"),
+            line_error("/slow-orders since:@here"),
+            fill_error(&[("text", "a"), ("min_ms", "1"), ("function", "f"), ("<@123>", "1")]),
+            fill_error(&[("text", "a"), ("min_ms", "@everyone"), ("function", "f")]),
+            fill_error(&[("text", "a"), ("min_ms", "1"), ("function", "@here")]),
+        ];
+
+        for message in messages {
+            assert!(
+                !message.contains("@everyone") && !message.contains("@here") && !message.contains("<@1"),
+                "{message}"
+            );
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use aws_sdk_cloudwatch::types::{
 };
 use chrono::{DateTime, Utc};
 
+use super::counted::CountCalls;
 use super::failure::AwsFailure;
 use crate::domain::{MetricQuery, StateValue};
 use crate::parse::DescribedAlarm;
@@ -23,7 +24,8 @@ pub struct AlarmReader {
 
 impl AlarmReader {
     pub fn new(config: &aws_config::SdkConfig) -> Self {
-        AlarmReader { client: Client::new(config) }
+        let config = aws_sdk_cloudwatch::config::Builder::from(config).interceptor(CountCalls("cloudwatch")).build();
+        AlarmReader { client: Client::from_conf(config) }
     }
 
     /// Every alarm, metric and composite, across all pages; alarms CloudWatch describes without a state are

@@ -5,6 +5,7 @@ use aws_sdk_costexplorer::Client;
 use aws_sdk_costexplorer::types::{DateInterval, Dimension, DimensionValues, Expression, Granularity};
 use chrono::NaiveDate;
 
+use super::counted::CountCalls;
 use super::failure::AwsFailure;
 
 const GET_COST_AND_USAGE: &str = "ce:GetCostAndUsage";
@@ -16,7 +17,8 @@ pub async fn lambda_cost(
     start: NaiveDate,
     end: NaiveDate,
 ) -> Result<Option<(f64, String)>, AwsFailure> {
-    let client = Client::new(config);
+    let config = aws_sdk_costexplorer::config::Builder::from(config).interceptor(CountCalls("ce")).build();
+    let client = Client::from_conf(config);
     let period = DateInterval::builder()
         .start(start.format("%Y-%m-%d").to_string())
         .end(end.format("%Y-%m-%d").to_string())

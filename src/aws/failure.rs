@@ -42,12 +42,16 @@ impl AwsFailure {
     where
         E: ProvideErrorMetadata + Error + 'static,
     {
-        match error.code() {
+        let failure = match error.code() {
             Some(code) if DENIED.contains(&code) => AwsFailure::Denied { action },
             Some(code) if THROTTLED.contains(&code) => AwsFailure::Throttled { action },
             Some("SubscriptionRequiredException") => AwsFailure::SubscriptionRequired { action },
             _ => AwsFailure::Failed { action, detail: DisplayErrorContext(error).to_string() },
+        };
+        if let AwsFailure::Throttled { action } = failure {
+            crate::telemetry::metrics::aws_throttled(action);
         }
+        failure
     }
 
     /// Logs the failure: a denied action once per process with what to do about it, the rest every time.

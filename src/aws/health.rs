@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 
 use super::HEALTH_REGION;
 use super::alarms::time;
+use super::counted::CountCalls;
 use super::failure::AwsFailure;
 use crate::domain::{
     AffectedEntity, Event, EventBody, HealthCategory, HealthEvent, HealthStatus, Resource, ResourceKind, SafeText,
@@ -74,7 +75,8 @@ pub struct HealthReader {
 
 impl HealthReader {
     pub fn new(config: &aws_config::SdkConfig, organization: bool, account: Option<String>) -> Self {
-        HealthReader { client: Client::new(config), organization, account }
+        let config = aws_sdk_health::config::Builder::from(config).interceptor(CountCalls("health")).build();
+        HealthReader { client: Client::from_conf(config), organization, account }
     }
 
     /// Every event updated in `[from, to]`, with its latest description and affected entities.

@@ -9,6 +9,7 @@ use aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata;
 use aws_sdk_cloudwatchlogs::types::{QueryStatus, ResultField};
 use chrono::{DateTime, NaiveDateTime, Utc};
 
+use super::counted::CountCalls;
 use super::failure::AwsFailure;
 use super::logs::{LogLine, Scanned};
 
@@ -32,7 +33,8 @@ pub struct InsightsReader {
 
 impl InsightsReader {
     pub fn new(config: &aws_config::SdkConfig) -> Self {
-        InsightsReader { client: Client::new(config) }
+        let config = aws_sdk_cloudwatchlogs::config::Builder::from(config).interceptor(CountCalls("logs")).build();
+        InsightsReader { client: Client::from_conf(config) }
     }
 
     /// The matching lines of `group` between `start` and `end`, oldest first, waiting at most `max_wait`.

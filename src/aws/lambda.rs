@@ -5,6 +5,7 @@ use aws_sdk_lambda::Client;
 use aws_sdk_lambda::error::ProvideErrorMetadata;
 use chrono::{DateTime, Utc};
 
+use super::counted::CountCalls;
 use super::failure::AwsFailure;
 use crate::domain::context::{Deploy, FunctionFacts};
 
@@ -19,7 +20,8 @@ pub struct FunctionReader {
 
 impl FunctionReader {
     pub fn new(config: &aws_config::SdkConfig) -> Self {
-        FunctionReader { client: Client::new(config) }
+        let config = aws_sdk_lambda::config::Builder::from(config).interceptor(CountCalls("lambda")).build();
+        FunctionReader { client: Client::from_conf(config) }
     }
 
     /// The function's configuration and the newest published version deployed at or before `before`

@@ -7,6 +7,7 @@ use aws_sdk_cloudwatchlogs::Client;
 use aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata;
 use chrono::{DateTime, Utc};
 
+use super::counted::CountCalls;
 use super::failure::AwsFailure;
 
 const FILTER_LOG_EVENTS: &str = "logs:FilterLogEvents";
@@ -50,7 +51,8 @@ pub struct LogReader {
 
 impl LogReader {
     pub fn new(config: &aws_config::SdkConfig) -> Self {
-        LogReader { client: Client::new(config) }
+        let config = aws_sdk_cloudwatchlogs::config::Builder::from(config).interceptor(CountCalls("logs")).build();
+        LogReader { client: Client::from_conf(config) }
     }
 
     /// The events of `group` between `start` and `end`, within `limits`.

@@ -8,6 +8,7 @@ use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use chrono::{DateTime, Utc};
 
 use super::alarms::time;
+use super::counted::CountCalls;
 use super::failure::AwsFailure;
 
 const GET_METRIC_DATA: &str = "cloudwatch:GetMetricData";
@@ -37,7 +38,8 @@ pub struct MetricReader {
 
 impl MetricReader {
     pub fn new(config: &aws_config::SdkConfig) -> Self {
-        MetricReader { client: Client::new(config) }
+        let config = aws_sdk_cloudwatch::config::Builder::from(config).interceptor(CountCalls("cloudwatch")).build();
+        MetricReader { client: Client::from_conf(config) }
     }
 
     /// Every request's datapoints between `start` and `end`, by request id; `calls` counts the API calls made.

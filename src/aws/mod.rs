@@ -4,6 +4,7 @@
 
 pub mod alarms;
 pub mod costs;
+pub mod counted;
 pub mod failure;
 pub mod health;
 pub mod insights;

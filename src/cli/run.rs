@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::app::App;
 use crate::aws::AwsAccess;
 use crate::aws::alarms::AlarmReader;
+use crate::aws::counted::CountCalls;
 use crate::aws::health::HealthReader;
 use crate::chat::console::ConsoleSink;
 use crate::chat::discord;
@@ -31,6 +32,7 @@ pub async fn run(arg: &ConfigArg) -> anyhow::Result<ExitCode> {
     let stop_sources = CancellationToken::new();
     let stop_delivery = CancellationToken::new();
     tokio::spawn(stop_on_signal(stop_sources.clone()));
+    crate::health::spawn(&loaded.config.health, app.store.clone(), stop_delivery.clone());
 
     let stop_bot = CancellationToken::new();
     let Ok((sink, bot)) = chat_sink(&loaded, &app, &stop_bot) else { return Ok(ExitCode::FAILURE) };
@@ -51,26 +53,16 @@ pub async fn run(arg: &ConfigArg) -> anyhow::Result<ExitCode> {
              some. Set [aws] enabled = false to run without AWS."
         );
     }
-    let enriching = access.clone().map(|access| {
-        let enricher = app.enricher(&loaded.config, access);
-        let wake = app.pipeline.enrichment_ready();
-        let stop = stop_sources.clone();
-        tokio::spawn(async move { enricher.run(wake, stop).await })
-    });
-    let mut sources = start_sources(&loaded, &app, access.as_ref(), &stop_sources).await;
+    let mut sources = start_sources(&loaded, &app, &stop_sources).await;
     if sources.is_empty() {
         tracing::info!(
-            "No sources are enabled: add an [sqs] section or turn on [aws] polling to read events. \
-             Delivering the outbox and running the scheduled jobs only."
+            "No SQS queue is configured: events come from the pollers (when [aws] is on) of whichever replica leads."
         );
     }
-    start_timed_work(&loaded, &app, access.as_ref(), &stop_sources, &mut sources);
+    sources.spawn(lead(loaded.clone(), app.clone(), access, stop_sources.clone()));
     stop_sources.cancelled().await;
     tracing::info!("Shutting down: finishing in-flight batches and deliveries.");
     while sources.join_next().await.is_some() {}
-    if let Some(enriching) = enriching {
-        let _ = enriching.await;
-    }
     stop_delivery.cancel();
     delivering.await?;
     stop_bot.cancel();
@@ -99,16 +91,9 @@ fn chat_sink(loaded: &Loaded, app: &App, stop: &CancellationToken) -> Result<Sin
     Ok((connected.sink, Some(connected.bot)))
 }
 
-async fn start_sources(
-    loaded: &Loaded,
-    app: &App,
-    access: Option<&AwsAccess>,
-    stop: &CancellationToken,
-) -> JoinSet<()> {
+/// The SQS queues, which every replica consumes as competing consumers.
+async fn start_sources(loaded: &Loaded, app: &App, stop: &CancellationToken) -> JoinSet<()> {
     let mut sources = JoinSet::new();
-    if let Some(access) = access {
-        start_pollers(&loaded.config.aws_settings(), access, app, stop, &mut sources);
-    }
     let Some(sqs) = &loaded.config.sqs else { return sources };
     for url in &sqs.queues {
         let client = sqs_client(url).await;
@@ -123,6 +108,81 @@ async fn start_sources(
         sources.spawn(async move { source.run(stop).await });
     }
     sources
+}
+
+/// The leader lease's name: one replica at a time runs the pollers, enrichment and timed work.
+const LEADER: &str = "leader";
+/// How long a lease lasts unless renewed, and how often it is renewed: a dead leader is replaced within
+/// `LEASE + RENEW`.
+const LEASE: Duration = Duration::from_secs(20);
+const RENEW: Duration = Duration::from_secs(5);
+
+/// Holds the leader lease while it can and runs the leader's work while it holds it: the pollers, enrichment,
+/// escalation and the scheduled jobs. Every replica delivers the outbox and consumes SQS whether it leads or not.
+async fn lead(loaded: Loaded, app: App, access: Option<AwsAccess>, stop: CancellationToken) {
+    let me = crate::delivery::replica_id();
+    let mut leading: Option<(CancellationToken, JoinSet<()>)> = None;
+    let mut renewed = app.clock.now();
+    loop {
+        let now = app.clock.now();
+        let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+        match app.store.hold_lease(LEADER, &me, until, now).await {
+            Ok(true) => {
+                renewed = now;
+                if leading.is_none() {
+                    tracing::info!(replica = %me, "This replica leads: it runs the pollers, enrichment and scheduled jobs.");
+                    leading = Some(start_leading(&loaded, &app, access.as_ref(), &stop));
+                }
+            }
+            Ok(false) => {
+                if let Some((stop_leading, mut work)) = leading.take() {
+                    tracing::warn!(replica = %me, "Another replica took the leader lease; stopping the pollers and jobs here.");
+                    stop_leading.cancel();
+                    while work.join_next().await.is_some() {}
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, "Cannot renew the leader lease; the store does not answer.");
+                // Past the lease's end another replica may lead: stop rather than run the pollers twice.
+                if now - renewed > chrono::Duration::from_std(LEASE).unwrap_or_default()
+                    && let Some((stop_leading, mut work)) = leading.take()
+                {
+                    stop_leading.cancel();
+                    while work.join_next().await.is_some() {}
+                }
+            }
+        }
+        tokio::select! {
+            () = stop.cancelled() => break,
+            () = tokio::time::sleep(RENEW) => {}
+        }
+    }
+    if let Some((stop_leading, mut work)) = leading.take() {
+        stop_leading.cancel();
+        while work.join_next().await.is_some() {}
+        if let Err(error) = app.store.release_lease(LEADER, &me).await {
+            tracing::warn!(%error, "Could not give the leader lease up; another replica takes it when it expires.");
+        }
+    }
+}
+
+fn start_leading(
+    loaded: &Loaded,
+    app: &App,
+    access: Option<&AwsAccess>,
+    stop: &CancellationToken,
+) -> (CancellationToken, JoinSet<()>) {
+    let stop_leading = stop.child_token();
+    let mut work = JoinSet::new();
+    if let Some(access) = access {
+        start_pollers(&loaded.config.aws_settings(), access, app, &stop_leading, &mut work);
+        let enricher = app.enricher(&loaded.config, access.clone());
+        let wake = app.pipeline.enrichment_ready();
+        let stop = stop_leading.clone();
+        work.spawn(async move { enricher.run(wake, stop).await });
+    }
+    start_timed_work(loaded, app, access, &stop_leading, &mut work);
+    (stop_leading, work)
 }
 
 /// What runs on the clock: escalation and the end of flapping, and the scheduled jobs (the weekly digest).
@@ -197,7 +257,8 @@ async fn sqs_client(queue_url: &str) -> aws_sdk_sqs::Client {
     if let Some(region) = region_of_queue(queue_url) {
         loader = loader.region(aws_config::Region::new(region));
     }
-    aws_sdk_sqs::Client::new(&loader.load().await)
+    let config = aws_sdk_sqs::config::Builder::from(&loader.load().await).interceptor(CountCalls("sqs")).build();
+    aws_sdk_sqs::Client::from_conf(config)
 }
 
 /// `https://sqs.eu-west-1.amazonaws.com/…` → `eu-west-1`; other hosts (loopback, proxies) say nothing.

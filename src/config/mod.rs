@@ -22,8 +22,8 @@ use toml::de::DeTable;
 pub use convert::{DeliverySettings, MentionTarget};
 pub use error::{ConfigError, ConfigErrors, KeyPath, Segment};
 pub use model::{
-    Account, Aws, Channel, Config, DEFAULT_CRITICAL_ALARMS, DISCORD_API, Delivery, Discord, OnCallRotation, Owner,
-    Routing, Rule, Runbook, Sqs, Store, When,
+    Account, Aws, Channel, Config, DEFAULT_CRITICAL_ALARMS, DISCORD_API, Delivery, Discord, Health, OnCallRotation,
+    Owner, Routing, Rule, Runbook, Sqs, Store, When,
 };
 pub use secrets::{DISCORD_TOKEN, Secrets};
 

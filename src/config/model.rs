@@ -41,10 +41,12 @@ pub struct Config {
     pub maintenance: Vec<Maintenance>,
     /// Which alarms share one storm message; absent means the defaults.
     pub grouping: Grouping,
+    /// `/healthz` and `/metrics`; absent means on, on loopback.
+    pub health: Health,
 }
 
 /// The names of the top-level sections, for "unknown section" messages.
-pub const SECTIONS: [&str; 17] = [
+pub const SECTIONS: [&str; 18] = [
     "aws",
     "channels",
     "commands",
@@ -53,6 +55,7 @@ pub const SECTIONS: [&str; 17] = [
     "escalation",
     "flapping",
     "grouping",
+    "health",
     "jobs",
     "maintenance",
     "mentions",
@@ -467,4 +470,25 @@ fn default_initial_backoff_ms() -> u64 {
 
 fn default_max_backoff_ms() -> u64 {
     60_000
+}
+
+/// `[health]`: the HTTP server for `/healthz` and `/metrics`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Health {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// An IP address and port. Loopback by default: the endpoints have no authentication.
+    #[serde(default = "default_health_listen")]
+    pub listen: String,
+}
+
+impl Default for Health {
+    fn default() -> Self {
+        Health { enabled: true, listen: default_health_listen() }
+    }
+}
+
+fn default_health_listen() -> String {
+    "127.0.0.1:9187".into()
 }

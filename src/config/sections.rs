@@ -31,6 +31,7 @@ pub(super) fn config(mut doc: Table, problems: &mut Problems) -> Config {
         flapping: section(&mut doc, "flapping", problems).unwrap_or_default(),
         maintenance: elements(doc.remove("maintenance"), &root.key("maintenance"), problems),
         grouping: section(&mut doc, "grouping", problems).unwrap_or_default(),
+        health: section(&mut doc, "health", problems).unwrap_or_default(),
     }
 }
 

@@ -55,6 +55,7 @@ impl Config {
             ("discord", self.discord_line()),
             ("discord token", token_line(secrets)),
             ("oncall", self.oncall_line()),
+            ("health", self.health_line()),
         ];
         let width = lines.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
         lines.iter().map(|(label, text)| format!("{label:<width$}  {text}\n")).collect()
@@ -146,6 +147,22 @@ impl Config {
         };
         let queues = sqs.queues.join(", ");
         format!("{queues} (wait {}s, up to {} messages)", sqs.wait_seconds, sqs.max_messages)
+    }
+
+    /// Where `/healthz` and `/metrics` are served, with a warning when others than this host can reach them.
+    fn health_line(&self) -> String {
+        let health = &self.health;
+        if !health.enabled {
+            return "off ([health] enabled = false): no /healthz or /metrics".into();
+        }
+        let line = format!("/healthz and /metrics on http://{}", health.listen);
+        match health.listen.parse::<std::net::SocketAddr>() {
+            Ok(address) if !address.ip().is_loopback() => format!(
+                "{line}; WARNING: {} is not a loopback address, so anyone who can reach this host can read them",
+                address.ip()
+            ),
+            _ => line,
+        }
     }
 
     fn delivery_line(&self) -> String {

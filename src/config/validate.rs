@@ -30,6 +30,7 @@ pub(super) fn validate(config: &Config, problems: &mut Problems) {
     check.flapping();
     check.maintenance();
     check.grouping();
+    check.health();
 }
 
 struct Check<'a> {
@@ -394,6 +395,14 @@ impl Check<'_> {
         self.range(at.key("max_messages"), sqs.max_messages.into(), 1, 10);
         if let Some(timeout) = sqs.visibility_timeout_seconds {
             self.range(at.key("visibility_timeout_seconds"), timeout.into(), 0, 43_200);
+        }
+    }
+
+    fn health(&mut self) {
+        let listen = &self.config.health.listen;
+        if listen.parse::<std::net::SocketAddr>().is_err() {
+            let message = format!("{listen:?} is not an IP address and port, such as 127.0.0.1:9187 or [::1]:9187");
+            self.report(root("health").key("listen"), message);
         }
     }
 

@@ -128,6 +128,8 @@ impl Digests {
                 let mine: Vec<FunctionWeek> =
                     functions.iter().filter(|(owner, _)| owner == team).map(|(_, w)| w.clone()).collect();
                 let owns = |name: &str| self.team_of(name) == *team;
+                let mut notes = notes.clone();
+                notes.extend(metrics_only(&mine));
                 let digest = Digest {
                     team: team.clone(),
                     start: window.start,
@@ -136,7 +138,7 @@ impl Digests {
                     functions: mine,
                     incidents: incidents::week(&this, &last, window, team, &team_of),
                     health: health::items(&health, &owns, &all_facts, window, now, team == TEAM),
-                    notes: notes.clone(),
+                    notes,
                     currency: "USD".into(),
                 };
                 TeamDigest { digest, channel: self.channel_of(team) }
@@ -196,15 +198,23 @@ impl Digests {
                 Err((what, failure)) => notes.push(unreadable(what, &place, &failure)),
             }
         }
-        if reads.functions_unscanned > 0 {
-            notes.push(format!(
-                "{} quieter functions were counted from CloudWatch metrics only: their cold starts, memory and \
-                 timeouts are not in this digest.",
-                reads.functions_unscanned
-            ));
-        }
         (found, all, reads, notes)
     }
+}
+
+/// The note for a team's active functions whose logs were not read (beyond the per-team cap, or without logs).
+fn metrics_only(functions: &[FunctionWeek]) -> Option<String> {
+    let count = functions
+        .iter()
+        .filter(|week| week.this.invocations + week.last.invocations > 0)
+        .filter(|week| week.this.logged_invocations + week.last.logged_invocations == 0)
+        .count();
+    (count > 0).then(|| {
+        format!(
+            "{count} quieter functions were counted from CloudWatch metrics only: their cold starts, memory and \
+             timeouts are not in this digest."
+        )
+    })
 }
 
 fn unreadable(what: &str, place: &str, failure: &AwsFailure) -> String {

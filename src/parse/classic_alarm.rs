@@ -121,15 +121,17 @@ fn comparison(kind: AlarmKind, trigger: &Trigger, state: &AlarmState) -> Option<
 
 /// The datapoints CloudWatch quotes in its reason, oldest first as in `reasonData`'s `recentDatapoints`:
 /// "… the last 3 datapoints [5.0 (07/01/20 12:03:00), 4.0 (07/01/20 12:02:00)] was …" lists the newest first,
-/// and older notifications wrote "1 datapoint (10.0) was …".
+/// and older notifications wrote "1 datapoint (10.0) was …". Only finite numbers count: `inf`, `NaN` or `1e999`
+/// would be written to the stored event's JSON as `null`, which does not read back as a number.
 fn datapoints_in(reason: &str) -> Vec<f64> {
+    let finite = |text: &str| text.parse::<f64>().ok().filter(|number| number.is_finite());
     if let Some(list) = between(reason, "datapoints [", "]") {
-        let number = |point: &str| point.split_whitespace().next()?.parse::<f64>().ok();
-        let mut points: Vec<f64> = list.split(',').filter_map(number).collect();
+        let mut points: Vec<f64> =
+            list.split(',').filter_map(|point| finite(point.split_whitespace().next()?)).collect();
         points.reverse();
         return points;
     }
-    between(reason, "datapoint (", ")").and_then(|value| value.trim().parse().ok()).into_iter().collect()
+    between(reason, "datapoint (", ")").and_then(|value| finite(value.trim())).into_iter().collect()
 }
 
 fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {

@@ -92,6 +92,12 @@ impl Pipeline {
 
     /// Parses, stores and routes a batch in one transaction; returns one outcome per input, in order.
     pub async fn ingest(&self, inputs: &[Input]) -> Result<Vec<Outcome>, StoreError> {
+        let stored = self.store_batch(inputs).await;
+        crate::telemetry::metrics::batch_stored(inputs, &stored);
+        stored
+    }
+
+    async fn store_batch(&self, inputs: &[Input]) -> Result<Vec<Outcome>, StoreError> {
         let now = self.clock.now();
         let parsed: Vec<Parsed> = inputs.iter().map(|input| Parsed::from_input(input, now)).collect();
         let mut tx = self.store.begin_ingest().await?;

@@ -89,7 +89,8 @@ impl SqsSource {
             }
             Err(error) => {
                 tracing::error!(queue = %self.queue.url, count = messages.len(), %error,
-                    "Failed to store events; leaving them on the queue for redelivery.");
+                    "The database could not store the batch; the messages stay on the queue and come back after \
+                     its visibility timeout.");
                 false
             }
         }

@@ -13,7 +13,9 @@ mod groups;
 mod ingest;
 mod interventions;
 mod jobs;
+mod lease;
 mod outbox;
+mod ping;
 mod pollers;
 
 use std::str::FromStr;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Result, Store, StoreError, millis};
+use super::{Result, Store, StoreError, from_millis, millis};
 
 /// What a delivery does in chat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +53,8 @@ pub struct OutboxRow {
     pub op: OutboxOp,
     pub body: String,
     pub attempts: i64,
+    /// When the row was queued: delivery latency is measured from here.
+    pub created_at: DateTime<Utc>,
 }
 
 /// The chat message an incident opened with, which edits and thread notes attach to.
@@ -67,8 +69,8 @@ impl Store {
     /// they edit; oldest first.
     pub async fn due_outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxRow>> {
         let rows = sqlx::query(
-            "SELECT o.id, o.idempotency_key, o.incident_id, o.channel, o.op, o.body, o.attempts FROM outbox o \
-             WHERE o.sent_at IS NULL AND o.given_up_at IS NULL AND o.next_attempt_at <= $1 \
+            "SELECT o.id, o.idempotency_key, o.incident_id, o.channel, o.op, o.body, o.attempts, o.created_at \
+             FROM outbox o WHERE o.sent_at IS NULL AND o.given_up_at IS NULL AND o.next_attempt_at <= $1 \
              AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.incident_id = o.incident_id AND p.id < o.id \
                              AND p.sent_at IS NULL AND p.given_up_at IS NULL) \
              ORDER BY o.id LIMIT $2",
@@ -101,7 +103,7 @@ impl Store {
     pub async fn notes_after(&self, row: &OutboxRow, limit: i64) -> Result<Vec<OutboxRow>> {
         let Some(incident) = &row.incident_id else { return Ok(vec![]) };
         let rows = sqlx::query(
-            "SELECT id, idempotency_key, incident_id, channel, op, body, attempts FROM outbox \
+            "SELECT id, idempotency_key, incident_id, channel, op, body, attempts, created_at FROM outbox \
              WHERE incident_id = $1 AND op = 'note' AND id > $2 AND sent_at IS NULL AND given_up_at IS NULL \
              AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.incident_id = $1 AND p.op = 'post' AND p.id > $2 \
                              AND p.id < outbox.id AND p.sent_at IS NULL) \
@@ -113,6 +115,38 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(outbox_row).collect()
+    }
+
+    /// Claims the rows due for delivery for `replica` until `until`, as [`Store::due_outbox`] picks them, skipping
+    /// rows another replica has claimed (and, on PostgreSQL, rows another replica is claiming right now), so no
+    /// two replicas send the same row. A claim that expires (its replica died) is taken over.
+    pub async fn claim_outbox(
+        &self,
+        replica: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>> {
+        let skip_locked = if self.dialect() == super::Dialect::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+        let sql = format!(
+            "UPDATE outbox SET claimed_by = $1, claimed_until = $2 WHERE id IN (\
+             SELECT o.id FROM outbox o WHERE o.sent_at IS NULL AND o.given_up_at IS NULL AND o.next_attempt_at <= $3 \
+             AND (o.claimed_until IS NULL OR o.claimed_until < $3 OR o.claimed_by = $1) \
+             AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.incident_id = o.incident_id AND p.id < o.id \
+                             AND p.sent_at IS NULL AND p.given_up_at IS NULL) \
+             ORDER BY o.id LIMIT $4{skip_locked}) \
+             RETURNING id, idempotency_key, incident_id, channel, op, body, attempts, created_at"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(replica.to_owned())
+            .bind(millis(until))
+            .bind(millis(now))
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        let mut claimed: Vec<OutboxRow> = rows.iter().map(outbox_row).collect::<Result<_>>()?;
+        claimed.sort_by_key(|row| row.id);
+        Ok(claimed)
     }
 
     /// Records a delivery; for a post, remembers the chat message so later edits find it.
@@ -220,6 +254,7 @@ fn outbox_row(row: &AnyRow) -> Result<OutboxRow> {
             .ok_or_else(|| StoreError::Corrupt { table: "outbox", detail: format!("op `{op}`") })?,
         body: row.try_get("body")?,
         attempts: row.try_get("attempts")?,
+        created_at: from_millis(row.try_get("created_at")?),
     })
 }
 

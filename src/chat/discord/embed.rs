@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::chat::message::{Control, Image, Message, Note, Tone};
 use crate::domain::routing::Severity;
-use crate::domain::text::truncate;
+use crate::domain::text::{SafeText, truncate};
 
 /// Discord's limits, from its API documentation.
 pub mod limits {
@@ -120,7 +120,10 @@ pub fn thread_name(message_title: &str) -> String {
 }
 
 fn embed(message: &Message) -> CreateEmbed {
-    let title = truncate(&format!("{} {}", message.tone.emoji(message.severity), message.title), limits::TITLE);
+    // A title never mentions anyone on purpose, and some are built from fields a forged event can fill (a storm's
+    // namespace, region and account), so it is neutralised here whatever built it.
+    let title = SafeText::from_untrusted(&message.title);
+    let title = truncate(&format!("{} {title}", message.tone.emoji(message.severity)), limits::TITLE);
     let room = limits::EMBED_TOTAL.saturating_sub(title.chars().count() + 64);
     let mut embed = CreateEmbed::new()
         .title(title)

@@ -143,3 +143,27 @@ fn discord_needs_channel_ids_and_responder_roles() {
     assert!(errors.contains("discord.responders[1]: @dana must be a role declared in [mentions]"), "{errors}");
     assert!(!errors.contains("responders[0]"), "{errors}");
 }
+
+#[test]
+fn health_is_served_on_loopback_unless_the_section_says_otherwise() {
+    assert_eq!(load(MINIMAL).config.health, crate::config::Health { enabled: true, listen: "127.0.0.1:9187".into() });
+    let health: crate::config::Health = parse("enabled = false\nlisten = \"[::1]:9000\"");
+    assert!(!health.enabled);
+    assert_eq!(health.listen, "[::1]:9000");
+}
+
+#[test]
+fn a_health_address_must_be_an_ip_and_port_and_a_public_one_is_warned_about() {
+    let errors = super::errors_of(&format!("{MINIMAL}[health]\nlisten = \"localhost\"\n")).to_string();
+    assert!(errors.contains("test.toml:4: health.listen: \"localhost\" is not an IP address and port"), "{errors}");
+
+    let loaded = load(&format!("{MINIMAL}[health]\nlisten = \"0.0.0.0:9187\"\n"));
+    let summary = loaded.config.summary(&loaded.secrets);
+    assert!(
+        summary.contains(
+            "health         /healthz and /metrics on http://0.0.0.0:9187; WARNING: 0.0.0.0 is not a loopback"
+        ),
+        "{summary}"
+    );
+    assert!(!load(MINIMAL).config.summary(&loaded.secrets).contains("WARNING"));
+}

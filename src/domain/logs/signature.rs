@@ -182,10 +182,12 @@ fn fold_digit_runs(word: &str, out: &mut String) {
     }
 }
 
+/// At most [`MAX_MESSAGE_CHARS`] characters, counting the ellipsis that marks a cut.
 fn truncate(message: &str) -> String {
-    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
-        Some((end, _)) => format!("{}…", message[..end].trim_end()),
-        None => message.to_string(),
+    let mut starts = message.char_indices().map(|(start, _)| start);
+    match (starts.nth(MAX_MESSAGE_CHARS - 1), starts.next()) {
+        (Some(end), Some(_)) => format!("{}…", message[..end].trim_end()),
+        _ => message.to_string(),
     }
 }
 
@@ -255,6 +257,18 @@ mod tests {
 
         assert_eq!(message.chars().count(), MAX_MESSAGE_CHARS);
         assert!(message.ends_with('…'));
+    }
+
+    #[test]
+    fn a_message_cut_inside_a_word_is_still_at_most_the_limit_with_its_ellipsis() {
+        // Found by fuzzing (fuzz/fuzz_targets/stack_trace.rs): a cut inside a word kept 200 characters and then
+        // added the ellipsis, 201 in all.
+        let exact = "x".repeat(MAX_MESSAGE_CHARS);
+
+        let (cut, kept) = (normalized(&"x".repeat(300)), normalized(&exact));
+
+        assert_eq!(cut, format!("{}…", &exact[1..]));
+        assert_eq!(kept, exact);
     }
 
     #[test]

@@ -254,6 +254,23 @@ fn datapoints_quoted_newest_first_are_kept_oldest_first() {
 }
 
 #[test]
+fn datapoints_that_are_not_finite_numbers_are_left_out() {
+    // Found by fuzzing (fuzz/fuzz_targets/parse_event.rs): "8.3e308332" was read as infinity, which the stored
+    // event's JSON writes as null, so the event no longer read back from the store.
+    let reason = "Threshold Crossed: 3 out of the last 3 datapoints [8.3e308332 (07/01/20 12:03:00), NaN (07/01/20 \
+                  12:02:00), 4.0 (07/01/20 12:01:00)] were greater than the threshold (3.0)";
+    let raw = edited(METRIC, |notification| notification["NewStateReason"] = json!(reason));
+
+    let event = parse_event(&raw).unwrap();
+
+    let crate::domain::EventBody::Alarm(alarm) = &event.body else { panic!("an alarm") };
+    assert_eq!(alarm.state.recent_datapoints, vec![4.0]);
+    let stored = serde_json::to_string(&event).unwrap();
+    assert_eq!(serde_json::from_str::<crate::domain::Event>(&stored).unwrap(), event);
+    assert!(datapoints_in("Threshold Crossed: 1 datapoint (inf) was greater than the threshold (1.0).").is_empty());
+}
+
+#[test]
 fn the_older_single_datapoint_reason_and_a_reason_without_numbers_are_read() {
     assert_eq!(datapoints_in("Threshold Crossed: 1 datapoint (10.0) was greater than the threshold (1.0)."), [10.0]);
     assert!(datapoints_in("Insufficient Data: 1 datapoint was unknown.").is_empty());

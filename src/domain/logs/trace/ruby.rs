@@ -12,10 +12,12 @@ pub(super) fn detect(lines: &[&str]) -> bool {
 
 pub(super) fn parse(lines: &[&str]) -> Option<ErrorRecord> {
     let start = lines.iter().position(|line| header_split(line).is_some())?;
-    let end = lines[start..].iter().position(|line| line.starts_with("\tfrom ")).map_or(lines.len(), |n| start + n);
+    // Searched after the header, which may itself start with `\tfrom ` (a `from` line that also reads as a header).
+    let after = start + 1;
+    let end = lines[after..].iter().position(|line| line.starts_with("\tfrom ")).map_or(lines.len(), |n| after + n);
     let (first_frame, message) = header_split(lines[start])?;
     // The class closes the message, which may run over several lines before the first `from`.
-    let message = [message].into_iter().chain(lines[start + 1..end].iter().copied()).collect::<Vec<_>>().join("\n");
+    let message = [message].into_iter().chain(lines[after..end].iter().copied()).collect::<Vec<_>>().join("\n");
     let frames = std::iter::once(first_frame).chain(lines[end..].iter().filter_map(|line| frame(line)));
     Some(ErrorRecord::new(Runtime::Ruby, exception(&message, frames.collect()), Vec::new()))
 }
@@ -65,6 +67,16 @@ mod tests {
         assert_eq!(record.message(), "undefined method 'id' for nil");
         assert_eq!(record.in_app_frame().map(ToString::to_string).as_deref(), Some("lambda_function.rb:12 in handler"));
         assert_eq!(record.error.frames.len(), 3);
+    }
+
+    #[test]
+    fn a_from_line_that_also_reads_as_a_header_is_the_header() {
+        // Found by fuzzing (fuzz/fuzz_targets/stack_trace.rs): the message was taken to end at the first `from` line
+        // at or after the header, so a header written as a `from` line ended before it began and slicing panicked.
+        let record = error("Error in worker\n\tfrom /var/task/jobs.rb:7:in 'run': boom (RuntimeError)");
+
+        assert_eq!((record.error_type(), record.message()), (Some("RuntimeError"), "boom"));
+        assert_eq!(record.in_app_frame().map(ToString::to_string).as_deref(), Some("jobs.rb:7 in run"));
     }
 
     #[test]
