@@ -18,7 +18,7 @@ pub enum Rejection {
     NotJson { message: String, line: usize, column: usize },
 
     /// A field that holds a JSON document as a string (SNS's `Message`) holds something else.
-    #[error("field `{field}` is not JSON: {message} at line {line} column {column}")]
+    #[error("field `{}` is not JSON: {message} at line {line} column {column}", path(field))]
     FieldNotJson { field: String, message: String, line: usize, column: usize },
 
     #[error("input nests deeper than {max} levels (at byte {offset})")]
@@ -30,7 +30,7 @@ pub enum Rejection {
     #[error("field `detail-type`: expected one of {}, got {got:?}", super::envelope::DETAIL_TYPES.join(", "))]
     UnknownDetailType { got: String },
 
-    #[error("field `{field}` is missing")]
+    #[error("{} is missing", place(field))]
     MissingField { field: String },
 
     #[error("{}: expected {expected}, got {got}", place(field))]
@@ -115,13 +115,23 @@ fn shown(raw: &str) -> String {
 
 /// The root of the document has no path; say "the event" rather than print an empty field name.
 fn place(field: &str) -> String {
-    if field.is_empty() { "the event".to_owned() } else { format!("field `{field}`") }
+    if field.is_empty() { "the event".to_owned() } else { format!("field `{}`", path(field)) }
+}
+
+/// A field path as a rejection shows it: member names come from the input (a dimension, an unknown key), so the
+/// path is put on one line, shortened and neutralised like any other value repeated from the sender.
+fn path(field: &str) -> String {
+    const SHOWN_PATH_CHARS: usize = 160;
+    let one_line: String = field.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    truncate(SafeText::from_untrusted(&one_line).as_str(), SHOWN_PATH_CHARS)
 }
 
 fn too_large(total_bytes: usize, field: Option<&str>, field_bytes: usize) -> String {
     let limit = kb(super::limits::MAX_EVENT_BYTES);
     match field {
-        Some(field) => format!("field `{field}` is {} KB; EventBridge events are at most {limit} KB", kb(field_bytes)),
+        Some(field) => {
+            format!("field `{}` is {} KB; EventBridge events are at most {limit} KB", path(field), kb(field_bytes))
+        }
         None => format!("the event is {} KB; EventBridge events are at most {limit} KB", kb(total_bytes)),
     }
 }
