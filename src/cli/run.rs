@@ -129,12 +129,14 @@ async fn lead(loaded: Loaded, app: App, access: Option<AwsAccess>, stop: Cancell
         match app.store.hold_lease(LEADER, &me, until, now).await {
             Ok(true) => {
                 renewed = now;
+                crate::telemetry::metrics::set_leader(true);
                 if leading.is_none() {
                     tracing::info!(replica = %me, "This replica leads: it runs the pollers, enrichment and scheduled jobs.");
                     leading = Some(start_leading(&loaded, &app, access.as_ref(), &stop));
                 }
             }
             Ok(false) => {
+                crate::telemetry::metrics::set_leader(false);
                 if let Some((stop_leading, mut work)) = leading.take() {
                     tracing::warn!(replica = %me, "Another replica took the leader lease; stopping the pollers and jobs here.");
                     stop_leading.cancel();
