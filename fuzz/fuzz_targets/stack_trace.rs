@@ -116,11 +116,10 @@ fn check_summary(events: &[LogEvent<'_>], limits: Limits, summary: &Summary) {
     assert!(reports.retries <= reports.invocations);
     assert!(reports.memory_high_invocations <= reports.invocations);
     assert!(reports.failed_billed_mb_ms <= reports.billed_mb_ms && reports.retry_billed_mb_ms <= reports.billed_mb_ms);
-    for percentiles in [&reports.duration_ms, &reports.init_ms, &reports.restore_ms, &reports.memory_used_pct] {
-        if let Some(p) = percentiles {
-            assert!(p.count <= reports.invocations);
-            assert!(p.p50 <= p.p95 && p.p95 <= p.p99 && p.p99 <= p.max, "{p:?}");
-        }
+    let percentiles = [&reports.duration_ms, &reports.init_ms, &reports.restore_ms, &reports.memory_used_pct];
+    for p in percentiles.into_iter().flatten() {
+        assert!(p.count <= reports.invocations);
+        assert!(p.p50 <= p.p95 && p.p95 <= p.p99 && p.p99 <= p.max, "{p:?}");
     }
     if let (Some(first), Some(last)) = (summary.first_event, summary.last_event) {
         assert!(first <= last);
