@@ -125,31 +125,7 @@ async fn a_scheduled_silence_can_be_called_off_before_it_starts(store: &Store) {
     assert!(store.silences(at("16:30:00")).await.unwrap().is_empty(), "never in force");
 }
 
-macro_rules! against_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let (store, _db) = crate::support::sqlite_store().await;
-                    super::$name(&store).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let (store, _db) = crate::support::postgres_store().await;
-                    super::$name(&store).await;
-                    store.close().await;
-                }
-            )*
-        }
-    };
-}
-
-against_both_stores!(
+support::against_both_stores!(
     an_alarm_inside_a_maintenance_window_is_recorded_but_not_posted,
     the_same_alarm_after_the_window_ends_is_posted,
     a_silence_scheduled_for_later_does_not_suppress_before_its_start,

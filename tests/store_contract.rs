@@ -225,31 +225,7 @@ async fn only_the_first_page_of_a_paged_health_event_is_kept(store: &Store) {
     assert_eq!(store.event_count().await.unwrap(), 1);
 }
 
-macro_rules! contract {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let (store, _db) = crate::support::sqlite_store().await;
-                    super::$name(&store).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let (store, _db) = crate::support::postgres_store().await;
-                    super::$name(&store).await;
-                    store.close().await;
-                }
-            )*
-        }
-    };
-}
-
-contract!(
+support::against_both_stores!(
     an_event_delivered_twice_is_stored_and_posted_once,
     duplicates_inside_one_batch_count_once,
     an_alarm_and_its_recovery_open_and_resolve_one_incident,

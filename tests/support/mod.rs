@@ -103,3 +103,31 @@ pub async fn postgres_store() -> (Store, PostgresDb) {
     let db = PostgresDb::new().await;
     (Store::open(&db.url).await.expect("open PostgreSQL"), db)
 }
+
+/// Runs each named `async fn(&Store)` twice: against a fresh SQLite store and a fresh PostgreSQL database.
+#[allow(unused_macros, reason = "only the store tests use it")]
+macro_rules! against_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (store, _db) = crate::support::sqlite_store().await;
+                    super::$name(&store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (store, _db) = crate::support::postgres_store().await;
+                    super::$name(&store).await;
+                    store.close().await;
+                }
+            )*
+        }
+    };
+}
+#[allow(unused_imports, reason = "only the store tests use it")]
+pub(crate) use against_both_stores;
