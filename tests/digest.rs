@@ -264,20 +264,48 @@ impl Seeded {
     }
 
     /// Replaces what changes from run to run (the prefix, dates) so snapshots compare the rest.
+    /// The text with this run's prefix and every date masked, so that the snapshot holds on any day: a week
+    /// inside one month reads "20–27 Nov", one across two "27 Nov – 4 Dec"; both become "<day>–<day>".
     fn stable(&self, text: &str) -> String {
-        let mut text = text.replace(&self.prefix, "<p>");
-        let start = self.end - Duration::days(7);
-        text = text
-            .replace(&format!("{}–", start.format("%-d")), "<day>–")
-            .replace(&format!("{}–", start.format("%-d %b")), "<day>–");
-        for days in 0..15 {
-            let day = self.end - Duration::days(days);
-            text = text
-                .replace(&day.format("%-d %b").to_string(), "<day>")
-                .replace(&day.format("%Y-%m-%d").to_string(), "<date>");
-        }
-        text
+        mask_dates(&text.replace(&self.prefix, "<p>")).replace("<day> – <day>", "<day>–<day>")
     }
+}
+
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// Replaces "4 Dec" (and a year after it), the "20" of "20–27 Nov", and "2026-12-04" with placeholders.
+fn mask_dates(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let digits = tail.len() - tail.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let after = &tail[digits..];
+        let month = after
+            .strip_prefix(' ')
+            .filter(|_| digits <= 2)
+            .and_then(|after| MONTHS.iter().find(|month| after.starts_with(*month)).map(|month| &after[month.len()..]));
+        let iso = digits == 4 && after.len() >= 6 && after.as_bytes()[0] == b'-' && after.as_bytes()[3] == b'-';
+        rest = if let Some(mut after_month) = month {
+            if let Some(year) = after_month.strip_prefix(' ').filter(|year| year.starts_with("20")) {
+                after_month = year.trim_start_matches(|c: char| c.is_ascii_digit());
+            }
+            out.push_str("<day>");
+            after_month
+        } else if iso {
+            out.push_str("<date>");
+            &after[6..]
+        } else if digits <= 2 && after.starts_with('–') {
+            out.push_str("<day>");
+            after
+        } else {
+            out.push_str(&tail[..digits]);
+            after
+        };
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Alarm incidents for the store: one acked after 4 min and resolved after 30, one inside a maintenance window,

@@ -154,3 +154,33 @@ async fn two_schedulers_on_one_postgres_database_run_a_due_job_once() {
     b.unwrap();
     assert_eq!(job.runs().len(), 1);
 }
+
+#[tokio::test]
+async fn a_run_still_in_progress_on_another_replica_is_left_alone_until_it_goes_quiet() {
+    let (store, _db) = support::sqlite_store().await;
+    let clock = Arc::new(ManualClock::at(at("2026-11-20T12:00:00Z")));
+    let job = Arc::new(Recorder::default());
+    scheduler(&store, &clock, &job, "0 9 * * Mon", "UTC").tick().await.unwrap();
+    let claim = opspod::store::Claim {
+        job: "digest",
+        after: at("2026-11-16T09:00:00Z"),
+        due_at: at("2026-11-23T09:00:00Z"),
+        now: at("2026-11-23T09:00:00Z"),
+        missed: 0,
+    };
+    assert!(store.claim_job_run(&claim).await.unwrap(), "the other replica claims the run");
+
+    let starting = scheduler(&store, &clock, &job, "0 9 * * Mon", "UTC");
+    clock.set(at("2026-11-23T09:01:30Z"));
+    store.beat_job_run("digest", claim.due_at, at("2026-11-23T09:01:30Z")).await.unwrap();
+    clock.set(at("2026-11-23T09:03:00Z"));
+    starting.tick().await.unwrap();
+    assert!(job.runs().is_empty(), "the other replica beat 90 s ago: its run is in progress");
+
+    clock.set(at("2026-11-23T09:04:00Z"));
+    let another = scheduler(&store, &clock, &job, "0 9 * * Mon", "UTC");
+    let (first, second) = tokio::join!(starting.tick(), another.tick());
+    assert_eq!(first.unwrap().len() + second.unwrap().len(), 1, "quiet for 2.5 min: one scheduler takes it over");
+    assert_eq!(job.runs().len(), 1);
+    assert_eq!(store.job_runs(10).await.unwrap()[0].outcome.as_deref(), Some("done"));
+}

@@ -42,6 +42,10 @@ pub fn spec(name: &str) -> Option<&'static JobSpec> {
 const GRACE: chrono::Duration = chrono::Duration::minutes(2);
 /// The scheduler looks at the clock at least this often, so a clock jump or a suspended machine is noticed.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
+/// A running job says so this often...
+const HEARTBEAT: Duration = Duration::from_secs(30);
+/// ...and a claimed run that has not said so for this long was interrupted by a crash.
+const QUIET: chrono::Duration = chrono::Duration::minutes(2);
 
 /// One run of a job, as the job sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,14 +108,11 @@ pub struct Scheduler {
     store: Store,
     clock: Arc<dyn Clock>,
     jobs: Vec<Scheduled>,
-    /// Runs a crash interrupted are resumed once, on the first tick: later, an unfinished run is one in progress
-    /// (here or on another replica).
-    resumed: std::sync::atomic::AtomicBool,
 }
 
 impl Scheduler {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        Scheduler { store, clock, jobs: Vec::new(), resumed: std::sync::atomic::AtomicBool::new(false) }
+        Scheduler { store, clock, jobs: Vec::new() }
     }
 
     pub fn add(&mut self, name: &str, schedule: JobSchedule, job: Arc<dyn Job>) {
@@ -122,14 +123,11 @@ impl Scheduler {
         self.jobs.is_empty()
     }
 
-    /// Runs every job that is due now, and on the first tick any run a crash interrupted; returns the runs made.
+    /// Resumes any run a crash interrupted and runs every job that is due now; returns the runs made.
     pub async fn tick(&self) -> Result<Vec<Run>, StoreError> {
         let mut runs = Vec::new();
-        let first = !self.resumed.swap(true, std::sync::atomic::Ordering::SeqCst);
         for scheduled in &self.jobs {
-            if first {
-                runs.extend(self.resume(scheduled).await?);
-            }
+            runs.extend(self.resume(scheduled).await?);
             if let Some(run) = self.run_if_due(scheduled).await? {
                 runs.push(run);
             }
@@ -181,7 +179,13 @@ impl Scheduler {
 
     async fn resume(&self, scheduled: &Scheduled) -> Result<Vec<Run>, StoreError> {
         let mut runs = Vec::new();
-        for interrupted in self.store.unfinished_job_runs(&scheduled.name).await? {
+        let quiet_since = self.clock.now() - QUIET;
+        for interrupted in self.store.interrupted_job_runs(&scheduled.name, quiet_since).await? {
+            let taken =
+                self.store.take_over_job_run(&scheduled.name, interrupted.due_at, quiet_since, self.clock.now());
+            if !taken.await? {
+                continue;
+            }
             tracing::warn!(job = %scheduled.name, due_at = %interrupted.due_at, "Resuming a job run that a restart interrupted.");
             runs.push(self.execute(scheduled, interrupted.due_at, interrupted.missed).await?);
         }
@@ -192,7 +196,7 @@ impl Scheduler {
         let by = self.clock.now() - due_at;
         let late = (by > GRACE || missed > 0).then(|| Late { due_local: scheduled.schedule.local(due_at), by, missed });
         let run = Run { job: scheduled.name.clone(), due_at, late };
-        let (outcome, note) = match scheduled.job.run(run.clone()).await {
+        let (outcome, note) = match self.beating(scheduled, due_at, scheduled.job.run(run.clone())).await {
             Ok(note) => {
                 tracing::info!(job = %scheduled.name, %due_at, "{note}");
                 ("done", note)
@@ -204,6 +208,23 @@ impl Scheduler {
         };
         self.store.finish_job_run(&scheduled.name, due_at, outcome, &note, self.clock.now()).await?;
         Ok(run)
+    }
+
+    /// Drives `work` while beating for its run, so that no other scheduler takes it for interrupted.
+    async fn beating<T>(&self, scheduled: &Scheduled, due_at: DateTime<Utc>, work: impl Future<Output = T>) -> T {
+        let mut beats = tokio::time::interval(HEARTBEAT);
+        beats.tick().await;
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                done = &mut work => return done,
+                _ = beats.tick() => {
+                    if let Err(error) = self.store.beat_job_run(&scheduled.name, due_at, self.clock.now()).await {
+                        tracing::warn!(job = %scheduled.name, %error, "Could not record that the job is still running.");
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -68,8 +68,8 @@ impl Store {
             return Ok(false);
         }
         sqlx::query(
-            "INSERT INTO job_runs (job, due_at, started_at, late_ms, missed) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (job, due_at) DO NOTHING",
+            "INSERT INTO job_runs (job, due_at, started_at, heartbeat_at, late_ms, missed) \
+             VALUES ($1, $2, $3, $3, $4, $5) ON CONFLICT (job, due_at) DO NOTHING",
         )
         .bind(claim.job.to_owned())
         .bind(millis(claim.due_at))
@@ -101,13 +101,50 @@ impl Store {
         Ok(())
     }
 
-    /// Runs claimed but never finished: a crash interrupted them.
-    pub async fn unfinished_job_runs(&self, job: &str) -> Result<Vec<JobRunRow>> {
-        let rows = sqlx::query(&format!("{SELECT_RUNS} WHERE job = $1 AND finished_at IS NULL ORDER BY due_at"))
+    /// Says that the run due at `due_at` is still being worked on.
+    pub async fn beat_job_run(&self, job: &str, due_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE job_runs SET heartbeat_at = $1 WHERE job = $2 AND due_at = $3 AND finished_at IS NULL")
+            .bind(millis(now))
             .bind(job.to_owned())
-            .fetch_all(self.pool())
+            .bind(millis(due_at))
+            .execute(self.pool())
             .await?;
+        Ok(())
+    }
+
+    /// Runs claimed but never finished whose last beat is older than `quiet_since`: a crash interrupted them.
+    /// A run that still beats is in progress, here or on another replica, and is not among them.
+    pub async fn interrupted_job_runs(&self, job: &str, quiet_since: DateTime<Utc>) -> Result<Vec<JobRunRow>> {
+        let rows = sqlx::query(&format!(
+            "{SELECT_RUNS} WHERE job = $1 AND finished_at IS NULL AND heartbeat_at < $2 ORDER BY due_at"
+        ))
+        .bind(job.to_owned())
+        .bind(millis(quiet_since))
+        .fetch_all(self.pool())
+        .await?;
         rows.iter().map(run_row).collect()
+    }
+
+    /// Takes over an interrupted run: true for exactly one of the schedulers that saw it quiet, whose beat now
+    /// keeps the others away.
+    pub async fn take_over_job_run(
+        &self,
+        job: &str,
+        due_at: DateTime<Utc>,
+        quiet_since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let taken = sqlx::query(
+            "UPDATE job_runs SET heartbeat_at = $1 \
+             WHERE job = $2 AND due_at = $3 AND finished_at IS NULL AND heartbeat_at < $4",
+        )
+        .bind(millis(now))
+        .bind(job.to_owned())
+        .bind(millis(due_at))
+        .bind(millis(quiet_since))
+        .execute(self.pool())
+        .await?;
+        Ok(taken.rows_affected() == 1)
     }
 
     /// The most recent runs of every job, newest first.
