@@ -64,8 +64,7 @@ async fn healthz(State(store): State<Store>) -> (StatusCode, Json<Health>) {
         Err(_) => Err(format!("the database did not answer SELECT 1 within {} s", PING_TIMEOUT.as_secs())),
     };
     let health = Health::assess(answered, &status::snapshot(), metrics::is_leader(), Utc::now());
-    let code = if health.status == "ok" { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (code, Json(health))
+    (health.code(), Json(health))
 }
 
 async fn prometheus() -> impl IntoResponse {
@@ -75,10 +74,12 @@ async fn prometheus() -> impl IntoResponse {
 /// The `/healthz` answer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Health {
-    /// `ok`, or `degraded` when the database does not answer or cannot store.
+    /// `ok`, or `degraded` when the database does not answer or cannot store, or chat does not take messages.
     pub status: &'static str,
     /// `ok`, `unreachable` (no answer to `SELECT 1`) or `failing` (it answers, but batches are not stored).
     pub database: &'static str,
+    /// `ok`, or `failing` while the last delivery to chat failed (Discord down or unreachable).
+    pub chat: &'static str,
     /// Why it is degraded.
     pub reason: Option<String>,
     /// Messages waiting for delivery, as last sampled.
@@ -91,21 +92,36 @@ pub struct Health {
 
 impl Health {
     fn assess(answered: Result<(), String>, status: &Status, leader: bool, now: DateTime<Utc>) -> Health {
-        let (database, reason) = match (answered, status.write_failure()) {
+        let (database, database_reason) = match (answered, status.write_failure()) {
             (Err(reason), _) => ("unreachable", Some(reason)),
             (Ok(()), Some(reason)) => ("failing", Some(reason)),
             (Ok(()), None) => ("ok", None),
         };
         let waited = |backlog: &Backlog| backlog.oldest.map_or(0, |oldest| (now - oldest).num_seconds().max(0));
+        let oldest_pending_seconds = status.backlog.as_ref().map(waited);
+        let chat_reason = status.last_delivery_error.as_ref().map(|error| {
+            let depth = status.backlog.map_or(0, |backlog| backlog.depth);
+            format!(
+                "chat is not taking messages ({error}); {depth} wait, the oldest for {} s",
+                oldest_pending_seconds.unwrap_or(0)
+            )
+        });
         Health {
-            status: if reason.is_none() { "ok" } else { "degraded" },
+            status: if database_reason.is_none() && chat_reason.is_none() { "ok" } else { "degraded" },
             database,
-            reason,
+            chat: if chat_reason.is_none() { "ok" } else { "failing" },
+            reason: database_reason.or(chat_reason),
             outbox_depth: status.backlog.map(|backlog| backlog.depth),
-            oldest_pending_seconds: status.backlog.as_ref().map(waited),
+            oldest_pending_seconds,
             last_delivery_error: status.last_delivery_error.clone(),
             leader,
         }
+    }
+
+    /// 503 only when events cannot be kept: a restart does not bring a chat platform back, and the outbox
+    /// holds what waits for it.
+    fn code(&self) -> StatusCode {
+        if self.database == "ok" { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }
     }
 }
 
@@ -172,7 +188,26 @@ mod tests {
         let health = Health::assess(Ok(()), &status, false, Utc::now());
 
         assert_eq!((health.status, health.database), ("degraded", "failing"));
-        assert!(health.reason.unwrap().ends_with("database is locked"));
+        assert!(health.reason.as_deref().unwrap().ends_with("database is locked"));
         assert_eq!(health.oldest_pending_seconds, Some(0));
+        assert_eq!(health.code(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[test]
+    fn chat_refusing_messages_degrades_health_without_failing_the_probe() {
+        let status = Status {
+            last_delivery_error: Some("Discord is unavailable (503)".into()),
+            backlog: Some(Backlog { depth: 7, oldest: Some(at("2026-11-20T14:00:00Z")) }),
+            ..Status::default()
+        };
+
+        let health = Health::assess(Ok(()), &status, true, at("2026-11-20T14:04:00Z"));
+
+        assert_eq!((health.status, health.database, health.chat), ("degraded", "ok", "failing"));
+        assert_eq!(
+            health.reason.as_deref(),
+            Some("chat is not taking messages (Discord is unavailable (503)); 7 wait, the oldest for 240 s")
+        );
+        assert_eq!(health.code(), StatusCode::OK, "a restart would not bring Discord back");
     }
 }

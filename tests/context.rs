@@ -263,9 +263,7 @@ async fn a_denied_metrics_call_is_logged_once_and_the_alert_keeps_the_rest_of_it
 
     let message = enriched_message(&out, &format!("{function} · Errors ≥ 5")).expect("the edit");
     assert!(
-        message.contains(
-            "Not available: metrics (AWS denied cloudwatch:GetMetricData); the chart (AWS denied cloudwatch:GetMetricData)."
-        ),
+        message.contains("Not available: metrics and the chart (AWS denied cloudwatch:GetMetricData)."),
         "{message}"
     );
     assert!(message.contains("3× `ValueError: invalid literal for int()"), "logs still read:\n{message}");

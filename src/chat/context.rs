@@ -59,7 +59,7 @@ pub fn context_lines(context: &Context, opened_at: DateTime<Utc>) -> Vec<String>
         lines.push(line);
     }
     if !context.unavailable.is_empty() {
-        lines.push(format!("Not available: {}.", context.unavailable.join("; ")));
+        lines.push(format!("Not available: {}.", unavailable_line(&context.unavailable)));
     }
     if lines.is_empty() {
         lines.push("No further context found.".into());
@@ -184,6 +184,34 @@ fn millis(value: f64) -> String {
     if value >= 1000.0 { format!("{} s", number((value / 100.0).round() / 10.0)) } else { format!("{value:.0} ms") }
 }
 
+/// "metrics, logs and the chart (the AWS call failed; see the bot's log); the last deploy (timed out)": items
+/// that share a reason are said once, in the order they came.
+fn unavailable_line(items: &[String]) -> String {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for item in items {
+        let (what, why) = match item.strip_suffix(')').and_then(|item| item.split_once(" (")) {
+            Some((what, why)) => (what, why),
+            None => (item.as_str(), ""),
+        };
+        match groups.iter_mut().find(|(reason, _)| *reason == why) {
+            Some((_, whats)) => whats.push(what),
+            None => groups.push((why, vec![what])),
+        }
+    }
+    let said: Vec<String> = groups
+        .iter()
+        .map(|(why, whats)| {
+            let whats = match whats.split_last() {
+                Some((last, [])) => (*last).to_owned(),
+                Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+                None => String::new(),
+            };
+            if why.is_empty() { whats } else { format!("{whats} ({why})") }
+        })
+        .collect();
+    said.join("; ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,5 +283,18 @@ mod tests {
         let context = Context { unavailable: vec!["logs (logs:FilterLogEvents denied)".into()], ..Context::default() };
         assert_eq!(context_lines(&context, at("14:00:00")), ["Not available: logs (logs:FilterLogEvents denied)."]);
         assert_eq!(context_lines(&Context::default(), at("14:00:00")), ["No further context found."]);
+    }
+
+    #[test]
+    fn what_failed_for_one_reason_is_named_together_with_the_reason_once() {
+        let failed = |what: &str| format!("{what} (the AWS call failed; see the bot's log)");
+        let unavailable =
+            vec![failed("metrics"), failed("logs"), "the last deploy (timed out)".into(), failed("the chart")];
+        let context = Context { unavailable, ..Context::default() };
+        assert_eq!(
+            context_lines(&context, at("14:00:00")),
+            ["Not available: metrics, logs and the chart (the AWS call failed; see the bot's log); \
+              the last deploy (timed out)."]
+        );
     }
 }

@@ -44,7 +44,7 @@ impl AlarmPoller {
     /// Polls every interval until `shutdown`, backing off while AWS or the store fails.
     pub async fn run(&self, shutdown: CancellationToken) {
         tracing::info!(scope = %self.scope.label(), every = ?self.every, "Polling CloudWatch alarms.");
-        let mut pacer = Pacer::new(self.every);
+        let mut pacer = Pacer::new(format!("The alarm poller for {}", self.scope.label()), self.every);
         loop {
             let ok = match self.poll_once().await {
                 Ok(summary) => {

@@ -4,18 +4,21 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-/// The longest pause after repeated failures.
-const MAX_PAUSE: Duration = Duration::from_secs(15 * 60);
+/// The longest pause after repeated failures: long enough to spare an API that is throttling or down, short
+/// enough that a poller notices within minutes that AWS is back.
+const MAX_PAUSE: Duration = Duration::from_secs(5 * 60);
 
 #[derive(Debug, Clone)]
 pub struct Pacer {
+    /// What polls, for the log: "the alarm poller for default/us-east-1".
+    what: String,
     every: Duration,
     failures: u32,
 }
 
 impl Pacer {
-    pub fn new(every: Duration) -> Self {
-        Pacer { every, failures: 0 }
+    pub fn new(what: impl Into<String>, every: Duration) -> Self {
+        Pacer { what: what.into(), every, failures: 0 }
     }
 
     /// The pause before the next poll, after one that succeeded (`ok`) or failed.
@@ -27,7 +30,13 @@ impl Pacer {
 
     /// Waits for the next poll; false when `shutdown` came first.
     pub async fn wait(&mut self, ok: bool, shutdown: &CancellationToken) -> bool {
+        let failed_before = self.failures;
         let pause = self.next_pause(ok);
+        if !ok {
+            tracing::warn!(failures = self.failures, ?pause, "{} backs off: next poll in {pause:?}.", self.what);
+        } else if failed_before > 0 {
+            tracing::info!(failures = failed_before, "{} works again after {failed_before} failed polls.", self.what);
+        }
         tokio::select! {
             () = tokio::time::sleep(pause) => true,
             () = shutdown.cancelled() => false,
@@ -40,15 +49,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn failures_double_the_pause_up_to_fifteen_minutes_and_a_success_resets_it() {
-        let mut pacer = Pacer::new(Duration::from_secs(60));
+    fn failures_double_the_pause_up_to_five_minutes_and_a_success_resets_it() {
+        let mut pacer = Pacer::new("the test poller", Duration::from_secs(60));
         assert_eq!(pacer.next_pause(true), Duration::from_secs(60));
         assert_eq!(pacer.next_pause(false), Duration::from_secs(120));
         assert_eq!(pacer.next_pause(false), Duration::from_secs(240));
+        assert_eq!(pacer.next_pause(false), MAX_PAUSE);
         for _ in 0..10 {
             pacer.next_pause(false);
         }
         assert_eq!(pacer.next_pause(false), MAX_PAUSE);
         assert_eq!(pacer.next_pause(true), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn an_interval_longer_than_the_cap_is_kept() {
+        let mut pacer = Pacer::new("the test poller", Duration::from_secs(600));
+        assert_eq!(pacer.next_pause(false), Duration::from_secs(600));
     }
 }

@@ -38,7 +38,7 @@ impl HealthPoller {
     /// Polls every interval until `shutdown`; gives up for good when the account has no Health API access.
     pub async fn run(&self, shutdown: CancellationToken) {
         tracing::info!(account = %self.scope.account_name, every = ?self.every, "Polling AWS Health.");
-        let mut pacer = Pacer::new(self.every);
+        let mut pacer = Pacer::new(format!("The Health poller for {}", self.scope.account_name), self.every);
         loop {
             let ok = match self.poll_once(Utc::now()).await {
                 Ok(_) => true,

@@ -3,6 +3,7 @@
 #![allow(dead_code, reason = "each test binary uses a different part of the support module")]
 
 pub mod aws;
+pub mod aws_relay;
 pub mod bot;
 pub mod cbor_front;
 pub mod events;

@@ -89,6 +89,11 @@ impl CloudWatchFront {
         self.shared.lock().ledger.fail_next += n;
     }
 
+    /// While `down`, every call answers 500 `InternalFailure` (and is still counted).
+    pub fn set_down(&self, down: bool) {
+        self.shared.lock().ledger.down = down;
+    }
+
     /// From now on `operation` (like `GetMetricData`) answers 403 `AccessDenied`, as a missing IAM permission does.
     pub fn deny(&self, operation: &str) {
         self.shared.lock().denied.insert(operation.to_owned());

@@ -171,6 +171,11 @@ impl HealthFake {
         self.lock().ledger.fail_next += n;
     }
 
+    /// While `down`, every call answers 500 `InternalFailure` (and is still counted).
+    pub fn set_down(&self, down: bool) {
+        self.lock().ledger.down = down;
+    }
+
     /// Requests received for `operation`, faulted ones included.
     pub fn calls(&self, operation: &str) -> usize {
         self.lock().ledger.calls(operation)

@@ -88,6 +88,8 @@ struct Ledger {
     requests: Vec<FrontRequest>,
     throttle_next: usize,
     fail_next: usize,
+    /// While set, every call fails with a 500, as during an AWS outage.
+    down: bool,
 }
 
 /// A fault that takes the place of the next answer, whatever the operation.
@@ -107,6 +109,8 @@ impl Ledger {
             Some(Fault::Throttle)
         } else if self.fail_next > 0 {
             self.fail_next -= 1;
+            Some(Fault::Fail)
+        } else if self.down {
             Some(Fault::Fail)
         } else {
             None
