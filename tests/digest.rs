@@ -511,7 +511,7 @@ async fn an_unknown_team_or_a_bad_period_is_a_usage_error_naming_it() {
     let unknown = seeded.digest(&["--team", "paymnets"]);
     let stderr = String::from_utf8_lossy(&unknown.stderr);
     assert_eq!(unknown.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("There is no team \"paymnets\"; teams: payments, search, team."), "{stderr}");
+    assert!(stderr.contains("There is no team `paymnets`; teams: payments, search, team."), "{stderr}");
     let since = seeded.digest(&["--since", "forever"]);
     assert_eq!(since.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&since.stderr).contains("--since"), "{}", String::from_utf8_lossy(&since.stderr));

@@ -604,5 +604,5 @@ async fn digest_answers_privately_with_the_teams_week_and_its_markdown() {
     let refusal =
         h.fake.interaction_responses().into_iter().filter(|r| r.path.starts_with("/webhooks/")).nth(1).unwrap();
     let refusal = refusal.json().unwrap()["content"].as_str().unwrap().to_owned();
-    assert!(refusal.contains("There is no team \"paymnets\"; teams: payments, team."), "{refusal}");
+    assert!(refusal.contains("There is no team `paymnets`; teams: payments, team."), "{refusal}");
 }

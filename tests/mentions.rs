@@ -200,3 +200,34 @@ fn answer_text(answer: &Value) -> String {
     let message = if answer.get("data").is_some() { &answer["data"] } else { answer };
     texts(message).join("\n")
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_command_arguments_come_back_in_errors_that_cannot_mention_anyone() {
+    let _world = hostile_world().await;
+    let h = harness().await;
+    let option = |name: &str| json!({"name": name, "type": 3, "value": HOSTILE});
+    let asked = [
+        ("errors", json!([option("since")])),
+        ("errors", json!([option("function")])),
+        ("coldstarts", json!([option("since")])),
+        ("cost", json!([option("since")])),
+        ("bugreport", json!([option("function")])),
+        ("incident", json!([option("id")])),
+        ("silence", json!([option("alarm"), option("for")])),
+        ("silence", json!([option("remove")])),
+        ("oncall", json!([option("handover")])),
+        ("digest", json!([option("team")])),
+        ("digest", json!([option("since")])),
+        ("run", json!([option("command")])),
+        ("run", json!([{"name": "command", "type": 3, "value": "recent-errors"}, option("options")])),
+        // An option of the wrong type, as a stale command registration sends it.
+        ("errors", json!([{"name": "since", "type": 4, "value": 7}])),
+    ];
+    for (command, options) in asked {
+        let answer = h.slash(command, options.clone()).await;
+        assert!(!answer_text(&answer).is_empty(), "/{command} {options} answered with text: {answer}");
+    }
+
+    let problems = problems(&h);
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+}

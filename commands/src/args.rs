@@ -20,7 +20,8 @@ impl Since {
     pub const WEEK: Since = Since(Duration::from_secs(7 * 86_400));
 
     pub fn parse(raw: &str) -> Result<Self, ArgError> {
-        let accepted = || ArgError(format!("`since` must be like 15m, 24h or 7d, at most 30d; got `{raw}`"));
+        let accepted =
+            || ArgError(format!("`since` must be like 15m, 24h or 7d, at most 30d; got {}", crate::text::echo(raw)));
         let raw = raw.trim();
         let split = raw.find(|c: char| !c.is_ascii_digit()).ok_or_else(accepted)?;
         let (number, unit) = raw.split_at(split);
@@ -69,8 +70,8 @@ impl FunctionName {
             (1..=64).contains(&raw.len()) && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !valid {
             return Err(ArgError(format!(
-                "`function` must be a Lambda function name (1–64 letters, digits, - or _) or its ARN; got `{}`",
-                raw.chars().take(80).collect::<String>()
+                "`function` must be a Lambda function name (1–64 letters, digits, - or _) or its ARN; got {}",
+                crate::text::echo(raw)
             )));
         }
         Ok(FunctionName(raw.to_owned()))
@@ -80,7 +81,8 @@ impl FunctionName {
         let name = raw.split(':').nth(6).unwrap_or_default();
         if raw.len() > 140 || !raw.contains(":function:") || name.is_empty() {
             return Err(ArgError(format!(
-                "`function` ARN must look like arn:aws:lambda:REGION:ACCOUNT:function:NAME; got `{raw}`"
+                "`function` ARN must look like arn:aws:lambda:REGION:ACCOUNT:function:NAME; got {}",
+                crate::text::echo(raw)
             )));
         }
         Self::parse(name)

@@ -122,9 +122,10 @@ fn literal(option: &OptionDef, value: &str) -> Result<(String, String), ArgError
     let value = value.trim();
     match option.kind {
         Kind::Number => {
-            let number: f64 = value.parse().ok().filter(|n: &f64| n.is_finite()).ok_or_else(|| {
-                ArgError(format!("`{}` must be a number; got `{}`", option.name, text::one_line(value, 40)))
-            })?;
+            let number: f64 =
+                value.parse().ok().filter(|n: &f64| n.is_finite()).ok_or_else(|| {
+                    ArgError(format!("`{}` must be a number; got {}", option.name, text::echo(value)))
+                })?;
             Ok((number.to_string(), number.to_string()))
         }
         Kind::Function => {

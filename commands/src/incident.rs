@@ -34,7 +34,11 @@ pub struct Entry {
 pub fn validate_id(raw: &str) -> Result<&str, crate::args::ArgError> {
     let raw = raw.trim();
     let ok = raw.len() == 14 && raw.starts_with("inc-") && raw[4..].chars().all(|c| c.is_ascii_hexdigit());
-    if ok { Ok(raw) } else { Err(crate::args::ArgError(format!("`id` must look like inc-3f9a1c07d2; got `{raw}`"))) }
+    if ok {
+        Ok(raw)
+    } else {
+        Err(crate::args::ArgError(format!("`id` must look like inc-3f9a1c07d2; got {}", crate::text::echo(raw))))
+    }
 }
 
 pub fn render_open(incidents: &[Incident]) -> String {

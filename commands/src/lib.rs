@@ -19,3 +19,6 @@ pub mod incident;
 pub mod oncall;
 pub mod silence;
 mod text;
+
+/// Quotes what a user typed back in an error, unable to ping anyone.
+pub use text::echo;

@@ -55,9 +55,9 @@ pub fn handover_to(raw: &str, rotation: &[String]) -> Result<String, ArgError> {
     let wanted = format!("@{}", raw.trim().trim_start_matches('@'));
     rotation.iter().find(|handle| handle.eq_ignore_ascii_case(&wanted)).cloned().ok_or_else(|| {
         ArgError(format!(
-            "`handover` must be someone in the rotation ({}); got `{}`",
+            "`handover` must be someone in the rotation ({}); got {}",
             rotation.join(", "),
-            text::defuse_mentions(raw.trim())
+            text::echo(raw.trim())
         ))
     })
 }

@@ -126,7 +126,9 @@ pub fn ask(options: Options<'_>) -> Result<SilenceAsk, ArgError> {
         ([], None, false) => Ok(SilenceAsk::List),
         ([], Some(id), false) => {
             let id = id.trim().trim_start_matches('#');
-            let id = id.parse().map_err(|_| ArgError(format!("`remove` takes a silence number like 3; got `{id}`")))?;
+            let id = id.parse().map_err(|_| {
+                ArgError(format!("`remove` takes a silence number like 3; got {}", crate::text::echo(id)))
+            })?;
             Ok(SilenceAsk::Remove { id })
         }
         ([(target, pattern)], None, _) => {

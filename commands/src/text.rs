@@ -45,6 +45,12 @@ pub fn one_line(text: &str, max: usize) -> String {
     cut
 }
 
+/// What a user typed, quoted back in an error message: one line, at most 60 characters, in a code span, and
+/// unable to ping anyone however it was written.
+pub fn echo(input: &str) -> String {
+    code_span(&one_line(input, 60))
+}
+
 /// An inline code span that survives backticks in its content: CommonMark (and Discord) close a span only
 /// on a run of backticks as long as the opening one, so the fence is one longer than the longest run inside.
 pub fn code_span(text: &str) -> String {

@@ -45,7 +45,7 @@ pub struct Built {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DigestError {
-    #[error("There is no team {asked:?}; teams: {known}.")]
+    #[error("There is no team {}; teams: {known}.", opspod_commands::echo(asked))]
     UnknownTeam { asked: String, known: String },
     #[error("The digest could not read opspod's store: {0}")]
     Store(#[from] StoreError),

@@ -19,7 +19,8 @@ pub struct SafeText(String);
 impl SafeText {
     pub fn from_untrusted(raw: &str) -> Self {
         let mut out = String::with_capacity(raw.len());
-        let mut chars = raw.chars().filter(|&c| !is_dropped(c)).peekable();
+        let kept = without_invisible_joiners(raw);
+        let mut chars = kept.chars().filter(|&c| !is_dropped(c)).peekable();
         while let Some(c) = chars.next() {
             out.push(c);
             match c {
@@ -53,6 +54,24 @@ pub fn truncate(text: &str, max: usize) -> String {
     let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
     cut.push('…');
     cut
+}
+
+/// Zero-width joiners and non-joiners glue emoji and some scripts together, but beside plain ASCII they only
+/// hide things: `@\u{200D}here` reads as `@here`. They are dropped there, and word joiners and byte-order marks
+/// everywhere, so that what is broken below is what the reader sees.
+fn without_invisible_joiners(raw: &str) -> String {
+    let chars: Vec<char> = raw.chars().collect();
+    let ascii_at = |index: Option<usize>| index.and_then(|i| chars.get(i)).is_some_and(char::is_ascii);
+    chars
+        .iter()
+        .enumerate()
+        .filter(|&(i, &c)| match c {
+            '\u{200C}' | '\u{200D}' => !(ascii_at(i.checked_sub(1)) || ascii_at(Some(i + 1))),
+            '\u{2060}'..='\u{2064}' | '\u{FEFF}' => false,
+            _ => true,
+        })
+        .map(|(_, &c)| c)
+        .collect()
 }
 
 fn is_dropped(c: char) -> bool {
@@ -112,6 +131,18 @@ mod tests {
         assert!(!text.as_str().contains("<@"));
         assert!(!text.as_str().contains("<#"));
         assert!(text.as_str().contains("123"));
+    }
+
+    #[test]
+    fn joiners_hidden_inside_mentions_are_dropped_and_the_mention_broken() {
+        let text = SafeText::from_untrusted("@\u{200D}here @ever\u{2060}yone <\u{200D}@125> zero\u{200C}width");
+        assert_eq!(text.as_str(), "@\u{200B}here @\u{200B}everyone <\u{200B}@125> zerowidth");
+    }
+
+    #[test]
+    fn joiners_inside_emoji_are_kept() {
+        let family = "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}";
+        assert_eq!(SafeText::from_untrusted(family).as_str(), family);
     }
 
     #[test]

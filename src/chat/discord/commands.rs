@@ -6,6 +6,7 @@ use opspod_commands::args::{FunctionName, Since};
 use opspod_commands::{bugreport as draft, help, incident};
 
 use super::bot::{BotState, Context};
+use crate::domain::text::SafeText;
 use crate::store::IncidentView;
 
 pub fn all() -> Vec<poise::Command<Arc<BotState>, anyhow::Error>> {
@@ -379,15 +380,40 @@ pub async fn on_error(error: poise::FrameworkError<'_, Arc<BotState>, anyhow::Er
                     format!("Something went wrong on our side (reference {reference}).")
                 }
             };
-            let reply = poise::CreateReply::default().content(text).ephemeral(true);
-            if let Err(error) = ctx.send(reply).await {
-                tracing::warn!(%error, "Failed to tell the user about a command error.");
-            }
+            tell(ctx, &text).await;
+        }
+        poise::FrameworkError::ArgumentParse { error, input, ctx, .. } => {
+            let input = input.map(|input| format!(" from `{}`", input.replace('`', "'"))).unwrap_or_default();
+            let text = format!(
+                "`/{}` could not read its options{input}: {error}. `/help` shows what each command takes.",
+                ctx.command().qualified_name
+            );
+            tell(ctx, SafeText::from_untrusted(&text).as_str()).await;
+        }
+        // Discord sent options the command does not have, or of another type: a registration older than this
+        // version of opspod. poise's default only logs it, and the user would see "The application did not
+        // respond".
+        poise::FrameworkError::CommandStructureMismatch { description, ctx, .. } => {
+            tracing::warn!(command = %ctx.command.qualified_name, description, "Discord sent options this command does not take; the registered commands may be out of date.");
+            let text = format!(
+                "`/{}` got options it does not take, which happens while Discord still shows an older version of \
+                 opspod's commands. Try again in a minute; if it persists, restart opspod so it registers them again.",
+                ctx.command.qualified_name
+            );
+            tell(poise::Context::Application(ctx), &text).await;
         }
         other => {
             if let Err(error) = poise::builtins::on_error(other).await {
                 tracing::warn!(%error, "Failed to handle a framework error.");
             }
         }
+    }
+}
+
+/// Answers the user privately with `text`.
+async fn tell(ctx: Context<'_>, text: &str) {
+    let reply = poise::CreateReply::default().content(text).ephemeral(true);
+    if let Err(error) = ctx.send(reply).await {
+        tracing::warn!(%error, "Failed to tell the user about a command error.");
     }
 }
