@@ -8,31 +8,24 @@
 //!
 //! Run without `--bench` (as `cargo test --benches` does), it makes one small pass as a smoke test.
 
-#[path = "../tests/support/cbor_front/mod.rs"]
-#[expect(dead_code, reason = "the bench uses part of the front's API")]
-mod cbor_front;
-#[path = "../tests/support/events.rs"]
-#[expect(dead_code, reason = "the bench uses only alarm events")]
-mod events;
+mod support;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use cbor_front::CloudWatchFront;
 use chrono::{SecondsFormat, Utc};
 use opspod::app::App;
-use opspod::aws::AwsAccess;
 use opspod::aws::metrics::{MetricReader, MetricRequest};
 use opspod::chat::message::{Message, Note};
-use opspod::config::Aws;
 use opspod::pipeline::{Input, Payload};
 use opspod::ports::{ChatSink, SinkError};
 use opspod::sources::sqs::{QueueSettings, SqsSource};
+use support::aws::access;
+use support::cbor_front::CloudWatchFront;
+use support::{BenchResult, events};
 use tokio_util::sync::CancellationToken;
-
-type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 struct Sizes {
     burst: usize,
@@ -41,26 +34,13 @@ struct Sizes {
 }
 
 fn main() -> BenchResult<()> {
-    let full = std::env::args().any(|arg| arg == "--bench");
-    let sizes = if full {
+    let sizes = if support::full_run() {
         Sizes { burst: 500, functions: 1_000, latency_runs: 20 }
     } else {
         Sizes { burst: 20, functions: 50, latency_runs: 2 }
     };
-    let moto = std::env::var("OPSPOD_TEST_AWS_ENDPOINT").map_err(
-        |_| "OPSPOD_TEST_AWS_ENDPOINT is not set: start moto with `.ci/moto start` and `eval \"$(.ci/moto env)\"`",
-    )?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let front = runtime.block_on(CloudWatchFront::start(&moto));
-    // SAFETY: set before any thread reads the environment; the runtime's workers only start with `block_on`.
-    unsafe {
-        std::env::set_var("AWS_ENDPOINT_URL", &moto);
-        std::env::set_var("AWS_ENDPOINT_URL_CLOUDWATCH", front.url());
-        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-        std::env::set_var("AWS_REGION", "us-east-1");
-        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-    }
+    let front = support::aws::front_before_moto(&runtime)?;
     runtime.block_on(run(&sizes, &front))
 }
 
@@ -73,14 +53,12 @@ async fn run(sizes: &Sizes, front: &CloudWatchFront) -> BenchResult<()> {
     Ok(())
 }
 
-async fn access() -> AwsAccess {
-    AwsAccess::from_config(&Aws { regions: vec!["us-east-1".into()], ..Aws::default() }).await
-}
-
-/// An app on a fresh SQLite file, with enrichment on and the default config otherwise.
+/// An app on a fresh SQLite file, with enrichment on, grouping off and the default config otherwise. Grouping is
+/// off because each figure is about one alarm's own message and its context: with grouping on, alarms close
+/// together share one storm message, and the burst and the latency runs would measure that instead.
 async fn app(dir: &tempfile::TempDir) -> BenchResult<(App, opspod::config::Loaded)> {
     let loaded = opspod::config::load_str(
-        "[channels.team]\n[channels.oncall]\n[aws]\nregions = [\"us-east-1\"]\n",
+        "[channels.team]\n[channels.oncall]\n[aws]\nregions = [\"us-east-1\"]\n[grouping]\nby = \"off\"\n",
         "bench config",
         &BTreeMap::new(),
     )
@@ -212,7 +190,7 @@ impl ChatSink for Clocked {
         Ok(())
     }
 
-    async fn note(&self, _channel: &str, _message_ref: &str, _note: &Note) -> Result<(), SinkError> {
+    async fn note(&self, _channel: &str, _message_ref: &str, _note: &Note, _key: &str) -> Result<(), SinkError> {
         Ok(())
     }
 }

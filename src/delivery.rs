@@ -79,6 +79,7 @@ impl Delivery {
 
     /// Delivers until `shutdown`, waking on `ready` or every second; then finishes what is due.
     pub async fn run(&self, ready: Arc<Notify>, shutdown: CancellationToken) {
+        self.wait_out_predecessor(&shutdown).await;
         loop {
             let pass = self.pass_logged().await;
             if shutdown.is_cancelled() {
@@ -94,6 +95,20 @@ impl Delivery {
             }
         }
         self.drain(Duration::from_secs(10)).await;
+    }
+
+    /// Waits until the platform no longer counts what a process that just stopped (or was killed) sent, so that
+    /// the first messages after a restart do not draw a 429.
+    async fn wait_out_predecessor(&self, shutdown: &CancellationToken) {
+        let window = self.sink.rate_window();
+        let Ok(Some(last)) = self.store.last_sent_at().await else { return };
+        let since = (self.clock.now() - last).to_std().unwrap_or_default();
+        let Some(rest) = window.checked_sub(since).filter(|rest| !rest.is_zero()) else { return };
+        tracing::info!(wait = ?rest, "A message went out moments ago; waiting until chat's rate limit no longer counts it.");
+        tokio::select! {
+            () = tokio::time::sleep(rest) => {}
+            () = shutdown.cancelled() => {}
+        }
     }
 
     /// Delivers what is due until nothing is, the sink stalls, or `limit` passes.
@@ -127,7 +142,13 @@ impl Delivery {
         }
         let now = self.clock.now();
         let claimed_until = now + chrono::Duration::from_std(CLAIM).unwrap_or_default();
+        // Pacing can make a pass long; it ends while its claim still has time left, so that no row is sent on a
+        // claim that has expired and another replica may have taken.
+        let pass_ends = now + chrono::Duration::from_std(CLAIM / 2).unwrap_or_default();
         for row in self.store.claim_outbox(&self.replica, now, claimed_until, PASS_SIZE).await? {
+            if self.clock.now() >= pass_ends {
+                break;
+            }
             if row.op == OutboxOp::Edit {
                 let skipped = self.store.supersede_edits(&row, self.clock.now()).await?;
                 if skipped > 0 {
@@ -136,15 +157,11 @@ impl Delivery {
                     continue;
                 }
             }
-            let merged =
-                if row.op == OutboxOp::Note { self.store.notes_after(&row, MERGED_NOTES).await? } else { vec![] };
+            let merged = if row.op == OutboxOp::Note { self.notes_to_carry(&row).await? } else { vec![] };
             match self.deliver(&row, &merged).await {
                 Ok((message_ref, merged)) => {
                     let now = self.clock.now();
                     self.store.mark_sent(&row, now, message_ref.as_deref()).await?;
-                    for extra in merged {
-                        self.store.mark_sent(extra, now, None).await?;
-                    }
                     metrics::delivered(std::iter::once(&row).chain(merged), now);
                     self.outage_over();
                     pass.delivered += 1 + merged.len();
@@ -162,6 +179,22 @@ impl Delivery {
             }
         }
         Ok(pass)
+    }
+
+    /// The thread lines queued after `row` that go out in its message. The choice is written down before the
+    /// send, so a retry after a crash sends the same message under the same nonce, and the platform keeps one.
+    async fn notes_to_carry(&self, row: &OutboxRow) -> Result<Vec<OutboxRow>, StoreError> {
+        let carried = self.store.carried_notes(row).await?;
+        if !carried.is_empty() {
+            return Ok(carried);
+        }
+        let Ok(mut note) = decode::<Note>(&row.body) else { return Ok(vec![]) };
+        let mut following = self.store.notes_after(row, MERGED_NOTES).await?;
+        following.truncate(merge_notes(&mut note, &following));
+        if !following.is_empty() {
+            self.store.carry_notes(row, &following).await?;
+        }
+        Ok(following)
     }
 
     /// Sends `row`, and for a thread line the lines queued right after it in the same message while they fit; returns
@@ -185,7 +218,8 @@ impl Delivery {
                 let mut note: Note = decode(&row.body)?;
                 let merged = merge_notes(&mut note, following);
                 let (channel, message_ref) = self.opening_message(row).await?;
-                self.sink.note(&channel, &message_ref, &note).await.map(|()| (None, &following[..merged]))
+                let sent = self.sink.note(&channel, &message_ref, &note, &row.idempotency_key).await;
+                sent.map(|()| (None, &following[..merged]))
             }
         }
     }

@@ -15,8 +15,14 @@ pub trait ChatSink: Send + Sync {
     async fn post(&self, channel: &str, message: &Message, idempotency_key: &str) -> Result<String, SinkError>;
     /// Replaces a posted message.
     async fn edit(&self, channel: &str, message_ref: &str, message: &Message) -> Result<(), SinkError>;
-    /// Adds a line to the thread under a posted message.
-    async fn note(&self, channel: &str, message_ref: &str, note: &Note) -> Result<(), SinkError>;
+    /// Adds a line to the thread under a posted message; `idempotency_key` as for [`ChatSink::post`].
+    async fn note(&self, channel: &str, message_ref: &str, note: &Note, idempotency_key: &str)
+    -> Result<(), SinkError>;
+    /// How far back the platform counts messages against its rate limit. A process that starts this soon after
+    /// another one sent waits out the rest, because the platform still counts the other one's messages.
+    fn rate_window(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 }
 
 /// Why a delivery failed, and whether trying again can help.

@@ -147,3 +147,67 @@ async fn stopping_the_worker_still_delivers_what_is_due() {
     assert_eq!(sink.log().len(), 1);
     assert_eq!(store.pending_outbox().await.unwrap(), 0);
 }
+
+/// A sink whose platform counts messages over a window, like Discord's 5 per 5 s per channel.
+struct WindowedSink(RecordingSink, Duration);
+
+#[async_trait::async_trait]
+impl opspod::ports::ChatSink for WindowedSink {
+    async fn post(
+        &self,
+        channel: &str,
+        message: &opspod::chat::message::Message,
+        key: &str,
+    ) -> Result<String, opspod::ports::SinkError> {
+        self.0.post(channel, message, key).await
+    }
+    async fn edit(
+        &self,
+        channel: &str,
+        message_ref: &str,
+        message: &opspod::chat::message::Message,
+    ) -> Result<(), opspod::ports::SinkError> {
+        self.0.edit(channel, message_ref, message).await
+    }
+    async fn note(
+        &self,
+        channel: &str,
+        message_ref: &str,
+        note: &opspod::chat::message::Note,
+        key: &str,
+    ) -> Result<(), opspod::ports::SinkError> {
+        self.0.note(channel, message_ref, note, key).await
+    }
+    fn rate_window(&self) -> Duration {
+        self.1
+    }
+}
+
+#[tokio::test]
+async fn a_worker_started_right_after_another_sent_waits_out_the_platforms_window() {
+    let (store, _db) = support::sqlite_store().await;
+    let (pipeline, first) = parts(&store, &Arc::new(RecordingSink::default()));
+    ingest(&pipeline, &[events::alarm("checkout-api-errors", "checkout-api", "ALARM", T1)]).await;
+    deliver_everything(&first, &store).await;
+    ingest(&pipeline, &[events::alarm("search-api-errors", "search-api", "ALARM", T1)]).await;
+
+    // The first worker was killed; a new one starts at once, on a platform that counts the last 1.5 s.
+    let sink = Arc::new(WindowedSink(RecordingSink::default(), Duration::from_millis(1_500)));
+    let restarted = Delivery::new(store.clone(), sink.clone(), Arc::new(SystemClock), QUICK);
+    let started = std::time::Instant::now();
+    let stop = CancellationToken::new();
+    let worker = tokio::spawn({
+        let (ready, stop) = (pipeline.outbox_ready(), stop.clone());
+        async move { restarted.run(ready, stop).await }
+    });
+    while sink.0.log().is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(10), "the second alert was never sent");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let waited = started.elapsed();
+    stop.cancel();
+    worker.await.unwrap();
+
+    assert!(waited >= Duration::from_millis(1_300), "sent {waited:?} after the start, inside the window");
+    assert!(sink.0.log()[0].contains("search-api"), "{:?}", sink.0.log());
+}

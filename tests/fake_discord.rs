@@ -10,7 +10,7 @@ use serenity::all::{
     ButtonStyle, ChannelId, ClientBuilder, Command, Context, CreateActionRow, CreateAllowedMentions, CreateAttachment,
     CreateButton, CreateCommand, CreateEmbed, CreateInteractionResponse, CreateInteractionResponseMessage,
     CreateMessage, CreateThread, EditInteractionResponse, EditMessage, EventHandler, GatewayIntents, GuildId, Http,
-    HttpBuilder, Interaction, MessageId, ModelError, Ready, RoleId,
+    HttpBuilder, Interaction, MessageId, ModelError, Nonce, Ready, RoleId,
 };
 use serenity::async_trait;
 use serenity::http::HttpError;
@@ -163,6 +163,28 @@ async fn a_rate_limited_post_reaches_serenity_as_a_429_without_its_retry_after()
     assert!(retried.is_ok(), "only the next call was limited");
     assert_eq!(fake.requests().len(), 2, "serenity did not retry by itself: its ratelimiter is off");
     assert_eq!(fake.messages(ALERTS).len(), 1);
+}
+
+#[tokio::test]
+async fn a_create_repeating_an_enforced_nonce_gets_the_first_message_back_instead_of_a_second_one() {
+    let fake = fake_with_a_guild().await;
+    const OTHER_ROOM: u64 = 900_000_000_000_000_012;
+    fake.add_channel(GUILD, OTHER_ROOM, "other-room");
+    let http = http_for(&fake);
+    let nonce = || Nonce::String("3f9a1c07d2e4b5a6c7d8e9f0".into());
+    let enforced = || alert_message().nonce(nonce()).enforce_nonce(true);
+
+    let first = ChannelId::new(ALERTS).send_message(&http, enforced()).await.expect("post");
+    let retried = ChannelId::new(ALERTS).send_message(&http, enforced()).await.expect("the retry is answered 200");
+    let unenforced = ChannelId::new(ALERTS).send_message(&http, alert_message().nonce(nonce())).await.expect("post");
+    let elsewhere = ChannelId::new(OTHER_ROOM).send_message(&http, enforced()).await.expect("post");
+
+    assert_eq!(retried.id, first.id, "the retry names the message the first create made");
+    assert_ne!(unenforced.id, first.id, "without enforce_nonce a nonce does not deduplicate");
+    assert_ne!(elsewhere.id, first.id, "a nonce is checked within its channel");
+    assert_eq!(fake.messages(ALERTS).len(), 2);
+    assert_eq!(fake.deduplicated_creates(), 1);
+    assert_eq!(fake.requests().len(), 4, "every create reached the fake");
 }
 
 #[tokio::test]

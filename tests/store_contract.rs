@@ -225,7 +225,29 @@ async fn only_the_first_page_of_a_paged_health_event_is_kept(store: &Store) {
     assert_eq!(store.event_count().await.unwrap(), 1);
 }
 
+async fn claims_a_killed_run_left_are_released_and_the_last_send_is_known(store: &Store) {
+    let alarm =
+        |state| events::alarm("checkout-api-errors", "checkout-api", state, if state == "OK" { T2 } else { T1 });
+    ingest(&pipeline(store), vec![alarm("ALARM"), alarm("OK")]).await;
+    let now = Utc::now();
+    let until = now + Duration::seconds(60);
+    assert_eq!(store.last_sent_at().await.unwrap(), None, "nothing went out yet");
+    let post = store.claim_outbox("killed-run", now, until, 10).await.unwrap();
+    store.mark_sent(&post[0], now, Some("msg-1")).await.unwrap();
+    let edit = store.claim_outbox("killed-run", now, until, 10).await.unwrap();
+    assert_eq!(edit.iter().map(|row| row.op).collect::<Vec<_>>(), vec![OutboxOp::Edit]);
+    assert!(store.claim_outbox("next-run", now, until, 10).await.unwrap().is_empty(), "the edit is claimed");
+
+    assert_eq!(store.release_outbox_claims().await.unwrap(), 1, "only the unsent edit was still claimed");
+
+    let taken = store.claim_outbox("next-run", now, until, 10).await.unwrap();
+    assert_eq!(taken.iter().map(|row| row.id).collect::<Vec<_>>(), vec![edit[0].id]);
+    let last = store.last_sent_at().await.unwrap().expect("the post was sent");
+    assert_eq!(last.timestamp_millis(), now.timestamp_millis());
+}
+
 support::against_both_stores!(
+    claims_a_killed_run_left_are_released_and_the_last_send_is_known,
     an_event_delivered_twice_is_stored_and_posted_once,
     duplicates_inside_one_batch_count_once,
     an_alarm_and_its_recovery_open_and_resolve_one_incident,

@@ -57,7 +57,7 @@ impl ChatSink for ConsoleSink {
         self.write(&format!("#{channel} · {message_ref} edited\n{}", indented(message)))
     }
 
-    async fn note(&self, channel: &str, message_ref: &str, note: &Note) -> Result<(), SinkError> {
+    async fn note(&self, channel: &str, message_ref: &str, note: &Note, _key: &str) -> Result<(), SinkError> {
         let notifies = if note.mentions.is_empty() {
             String::new()
         } else {

@@ -28,10 +28,16 @@ use super::{ConfigArg, check};
 pub async fn run(arg: &ConfigArg) -> anyhow::Result<ExitCode> {
     let Ok(loaded) = check::load(arg) else { return Ok(ExitCode::FAILURE) };
     tracing::info!(config = %loaded.source, "Starting opspod.");
-    let app = App::open(&loaded, None).await?;
     let stop_sources = CancellationToken::new();
+    stop_on_signal(stop_sources.clone());
+    let app = App::open(&loaded, None).await?;
+    if app.store.dialect() == crate::store::Dialect::Sqlite {
+        let released = app.store.release_outbox_claims().await?;
+        if released > 0 {
+            tracing::info!(rows = released, "Took over the outbox rows the last run had claimed.");
+        }
+    }
     let stop_delivery = CancellationToken::new();
-    tokio::spawn(stop_on_signal(stop_sources.clone()));
     crate::health::spawn(&loaded.config.health, app.store.clone(), stop_delivery.clone());
 
     let stop_bot = CancellationToken::new();
@@ -270,27 +276,33 @@ fn region_of_queue(url: &str) -> Option<String> {
     (parts.next()? == "sqs").then(|| parts.next().map(str::to_owned)).flatten().filter(|r| r.contains('-'))
 }
 
-async fn stop_on_signal(stop: CancellationToken) {
-    let interrupt = tokio::signal::ctrl_c();
+/// Listens for SIGINT and SIGTERM from now on, so that a stop that arrives while opspod is still opening its
+/// database is a clean stop and not the signal's default, which kills the process.
+fn stop_on_signal(stop: CancellationToken) {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                tokio::spawn(async move {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
+                    stop.cancel();
+                });
             }
-            Err(error) => {
-                tracing::warn!(%error, "Cannot listen for SIGTERM.");
-                std::future::pending::<()>().await;
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::warn!(%error, "Cannot listen for SIGINT and SIGTERM; stop opspod with SIGKILL.");
             }
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = interrupt => {}
-        () = terminate => {}
     }
-    stop.cancel();
+    #[cfg(not(unix))]
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop.cancel();
+        }
+    });
 }
 
 #[cfg(test)]

@@ -105,6 +105,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT id, idempotency_key, incident_id, channel, op, body, attempts, created_at FROM outbox \
              WHERE incident_id = $1 AND op = 'note' AND id > $2 AND sent_at IS NULL AND given_up_at IS NULL \
+             AND carried_by IS NULL \
              AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.incident_id = $1 AND p.op = 'post' AND p.id > $2 \
                              AND p.id < outbox.id AND p.sent_at IS NULL) \
              ORDER BY id LIMIT $3",
@@ -149,6 +150,49 @@ impl Store {
         Ok(claimed)
     }
 
+    /// Writes down that `carrier`'s message carries `carried` too, before it is sent.
+    pub async fn carry_notes(&self, carrier: &OutboxRow, carried: &[OutboxRow]) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        for row in carried {
+            sqlx::query("UPDATE outbox SET carried_by = $1 WHERE id = $2 AND carried_by IS NULL AND sent_at IS NULL")
+                .bind(carrier.id)
+                .bind(row.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The thread lines `carrier`'s message was written down to carry, in order.
+    pub async fn carried_notes(&self, carrier: &OutboxRow) -> Result<Vec<OutboxRow>> {
+        let rows = sqlx::query(
+            "SELECT id, idempotency_key, incident_id, channel, op, body, attempts, created_at FROM outbox \
+             WHERE carried_by = $1 AND sent_at IS NULL ORDER BY id",
+        )
+        .bind(carrier.id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(outbox_row).collect()
+    }
+
+    /// Forgets every claim on rows not yet sent: with SQLite one process delivers, so claims left at start are
+    /// a killed predecessor's, and waiting for them to expire would hold its incidents' messages back.
+    pub async fn release_outbox_claims(&self) -> Result<u64> {
+        let released = sqlx::query(
+            "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE sent_at IS NULL AND claimed_by IS NOT NULL",
+        )
+        .execute(self.pool())
+        .await?;
+        Ok(released.rows_affected())
+    }
+
+    /// When the last message went out, by any process.
+    pub async fn last_sent_at(&self) -> Result<Option<DateTime<Utc>>> {
+        let row = sqlx::query("SELECT MAX(sent_at) FROM outbox").fetch_one(self.pool()).await?;
+        Ok(row.try_get::<Option<i64>, _>(0)?.map(from_millis))
+    }
+
     /// Records a delivery; for a post, remembers the chat message so later edits find it.
     pub async fn mark_sent(&self, row: &OutboxRow, now: DateTime<Utc>, message_ref: Option<&str>) -> Result<()> {
         let mut tx = self.pool().begin().await?;
@@ -158,6 +202,14 @@ impl Store {
             .bind(row.id)
             .execute(&mut *tx)
             .await?;
+        // The lines its message carried went out with it, in the same transaction, so none is sent again alone.
+        sqlx::query(
+            "UPDATE outbox SET sent_at = $1, attempts = attempts + 1 WHERE carried_by = $2 AND sent_at IS NULL",
+        )
+        .bind(millis(now))
+        .bind(row.id)
+        .execute(&mut *tx)
+        .await?;
         if let (OutboxOp::Post, Some(incident), Some(message_ref)) = (row.op, &row.incident_id, message_ref) {
             sqlx::query(
                 "INSERT INTO chat_messages (incident_id, channel, message_ref, posted_at) VALUES ($1, $2, $3, $4) \

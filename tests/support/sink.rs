@@ -46,7 +46,7 @@ impl ChatSink for RecordingSink {
         Ok(())
     }
 
-    async fn note(&self, channel: &str, message_ref: &str, note: &Note) -> Result<(), SinkError> {
+    async fn note(&self, channel: &str, message_ref: &str, note: &Note, _key: &str) -> Result<(), SinkError> {
         self.check(channel)?;
         let pings = if note.mentions.is_empty() { String::new() } else { format!(" → {}", note.mentions.join(" ")) };
         self.log.lock().unwrap().push(format!("note {message_ref} #{channel} {}{pings}", note.text));

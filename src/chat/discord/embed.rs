@@ -107,11 +107,16 @@ pub fn edit(message: &Message) -> EditMessage {
 }
 
 /// A line in the incident's thread, which pings only the configured handles it carries (an escalation).
-pub fn note(note: &Note, targets: &dyn MentionTargets) -> CreateMessage {
+/// A thread line, deduplicated like a post (`nonce` + `enforce_nonce`) when a crash makes opspod send it again.
+pub fn note(note: &Note, targets: &dyn MentionTargets, idempotency_key: &str) -> CreateMessage {
     let mentions = Mentions::resolve(&note.mentions, targets);
     let content =
         if mentions.content.is_empty() { note.text.clone() } else { format!("{} {}", mentions.content, note.text) };
-    CreateMessage::new().content(truncate(&content, limits::CONTENT)).allowed_mentions(mentions.allowed())
+    CreateMessage::new()
+        .content(truncate(&content, limits::CONTENT))
+        .allowed_mentions(mentions.allowed())
+        .nonce(Nonce::String(nonce(idempotency_key)))
+        .enforce_nonce(true)
 }
 
 /// The thread's name: the incident's title, within Discord's 100 characters.

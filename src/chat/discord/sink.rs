@@ -93,20 +93,34 @@ impl ChatSink for DiscordSink {
         channel.edit_message(&self.http, id, embed::edit(message)).await.map(drop).map_err(classify)
     }
 
-    async fn note(&self, channel: &str, message_ref: &str, note: &Note) -> Result<(), SinkError> {
+    async fn note(
+        &self,
+        channel: &str,
+        message_ref: &str,
+        note: &Note,
+        idempotency_key: &str,
+    ) -> Result<(), SinkError> {
         let channel = self.channel(channel)?;
         let id = message_id(message_ref)?;
         let existing = ChannelId::new(id.get());
         self.pacer.wait(existing.get()).await;
-        match existing.send_message(&self.http, embed::note(note, &self.directory)).await {
+        match existing.send_message(&self.http, embed::note(note, &self.directory, idempotency_key)).await {
             Ok(_) => Ok(()),
             Err(error) if discord_code(&error) == Some(UNKNOWN_CHANNEL) => {
                 let thread = self.thread(channel, id, &note.thread).await?;
                 self.pacer.wait(thread.get()).await;
-                thread.send_message(&self.http, embed::note(note, &self.directory)).await.map(drop).map_err(classify)
+                thread
+                    .send_message(&self.http, embed::note(note, &self.directory, idempotency_key))
+                    .await
+                    .map(drop)
+                    .map_err(classify)
             }
             Err(error) => Err(classify(error)),
         }
+    }
+
+    fn rate_window(&self) -> std::time::Duration {
+        super::pacing::PER_CHANNEL.window
     }
 }
 

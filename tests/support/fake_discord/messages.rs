@@ -1,4 +1,10 @@
 //! Messages as Discord keeps them: created from a payload and files, edited in place, validated like Discord.
+//!
+//! Like Discord, a create with `nonce` and `"enforce_nonce": true` whose nonce matches a message the bot created
+//! in the same channel within the last few minutes returns that message (200) instead of creating another: that
+//! is what makes opspod's retry of a post after a crash (sent, but not yet marked sent) harmless.
+
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -19,13 +25,44 @@ pub enum Via {
     Webhook,
 }
 
+/// How long an enforced nonce is remembered: Discord documents "the past few minutes" without a figure.
+const NONCE_WINDOW: Duration = Duration::from_secs(5 * 60);
+
 pub fn create(shared: &Shared, channel_id: u64, payload: &Value, files: &[RecordedFile], via: Via) -> Answer<Value> {
     validate(payload, files, true)?;
-    Ok(insert(shared, channel_id, payload, files, via))
+    let nonce = enforced_nonce(payload).filter(|_| via == Via::Bot);
+    let (id, stored) = build(shared, channel_id, payload, files, via);
+    // Looked up and remembered under one lock, so two racing creates with one nonce make one message.
+    let mut inner = shared.lock();
+    if let Some(nonce) = nonce {
+        let earlier = inner.nonces.get(&(channel_id, nonce.clone())).filter(|(_, at)| at.elapsed() < NONCE_WINDOW);
+        if let Some(existing) = earlier.and_then(|(earlier, _)| inner.messages.get(earlier)) {
+            let object = existing.object.clone();
+            inner.deduplicated_creates += 1;
+            return Ok(object);
+        }
+        inner.nonces.insert((channel_id, nonce), (id, Instant::now()));
+    }
+    let object = stored.object.clone();
+    inner.messages.insert(id, stored);
+    Ok(object)
+}
+
+/// The nonce Discord checks: only when `enforce_nonce` is true; a number or a string, compared as text.
+fn enforced_nonce(payload: &Value) -> Option<String> {
+    (payload["enforce_nonce"] == json!(true)).then(|| id_of(&payload["nonce"])).flatten()
 }
 
 /// Stores a message without validating it (a deferred reply's placeholder is legitimately empty).
 pub fn insert(shared: &Shared, channel_id: u64, payload: &Value, files: &[RecordedFile], via: Via) -> Value {
+    let (id, stored) = build(shared, channel_id, payload, files, via);
+    let object = stored.object.clone();
+    shared.lock().messages.insert(id, stored);
+    object
+}
+
+/// A new message and its id, not stored yet.
+fn build(shared: &Shared, channel_id: u64, payload: &Value, files: &[RecordedFile], via: Via) -> (u64, StoredMessage) {
     let id = shared.next_id();
     let mut object = json!({
         "id": id.to_string(), "channel_id": channel_id.to_string(), "author": bot_user(),
@@ -43,13 +80,19 @@ pub fn insert(shared: &Shared, channel_id: u64, payload: &Value, files: &[Record
         object["application_id"] = json!(APPLICATION_ID.to_string());
     }
     let stored = StoredMessage {
-        object: object.clone(),
+        object,
         allowed_mentions: payload.get("allowed_mentions").cloned(),
         edit_count: 0,
         thread_id: None,
     };
-    shared.lock().messages.insert(id, stored);
-    object
+    (id, stored)
+}
+
+impl super::FakeDiscord {
+    /// How many message creates were answered with an earlier message because their enforced nonce matched it.
+    pub fn deduplicated_creates(&self) -> usize {
+        self.shared.lock().deduplicated_creates
+    }
 }
 
 /// Applies a `PATCH`: fields present replace the old ones; `attachments`, when present, lists what to keep.

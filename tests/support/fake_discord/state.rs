@@ -69,6 +69,13 @@ pub struct Inner {
     pub channel_post_limit: Option<(usize, Duration)>,
     /// When each channel's admitted posts arrived, for `channel_post_limit`.
     pub channel_posts: HashMap<u64, Vec<Instant>>,
+    /// The posts `channel_post_limit` answered 429: their channel and when they arrived.
+    pub refused_posts: Vec<(u64, Instant)>,
+    /// The bot's messages created with `enforce_nonce`, by channel and nonce: the message's id and when it was
+    /// created, so a create that repeats the nonce soon after gets that message back (see `messages::create`).
+    pub nonces: HashMap<(u64, String), (u64, Instant)>,
+    /// How many creates were answered with an earlier message because their nonce matched it.
+    pub deduplicated_creates: usize,
 }
 
 impl Inner {
@@ -105,10 +112,19 @@ impl Inner {
         posts.retain(|at| request.received.duration_since(*at) < window);
         if posts.len() >= count {
             let retry_after = (window - request.received.duration_since(posts[0])).as_secs_f64();
+            self.refused_posts.push((channel, request.received));
             return Some(Failure::RateLimited { retry_after, global: false });
         }
         posts.push(request.received);
         None
+    }
+}
+
+impl super::FakeDiscord {
+    /// Each post `limit_channel_posts` refused with a 429 so far: its channel and when it arrived (the
+    /// `received` of its request in `requests()`).
+    pub fn refused_posts(&self) -> Vec<(u64, Instant)> {
+        self.shared.lock().refused_posts.clone()
     }
 }
 

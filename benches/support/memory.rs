@@ -1,0 +1,30 @@
+//! A process's memory as Linux reports it in `/proc/<pid>/status`: the resident set now (VmRSS) and its peak
+//! (VmHWM), in KiB.
+
+/// A field of `/proc/<pid>/status` in KiB (`VmRSS`, `VmHWM`), or `None` when the process is gone.
+pub fn status_kib(pid: u32, field: &str) -> Option<u64> {
+    read_kib(&format!("/proc/{pid}/status"), field)
+}
+
+/// The peak resident set of this process, in KiB.
+pub fn own_peak_kib() -> u64 {
+    read_kib("/proc/self/status", "VmHWM").unwrap_or(0)
+}
+
+/// Writing 5 to clear_refs resets the peak resident set size (Linux 4.0+), so VmHWM then measures what follows.
+pub fn reset_own_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn read_kib(path: &str, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(path).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// KiB as MB (10^6 bytes), as the aims are written.
+pub fn mb(kib: u64) -> f64 {
+    kib as f64 * 1024.0 / 1e6
+}
