@@ -18,22 +18,20 @@
 //! Run without `--bench` (as `cargo test --benches` does), it makes one small pass as a smoke test. A measure that
 //! fails prints "not measured: <why>" in its rows, and the bench then exits with an error.
 
+#[path = "pressure/memory.rs"]
+mod memory;
 mod support;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use opspod::app::App;
 use serenity::all::{ChannelId, HttpBuilder};
 use support::aws::PrivateMoto;
 use support::cbor_front::CloudWatchFront;
-use support::discord::{self, EVE, GUILD, Latencies, PRESS_AIM, TEAM, Traffic, ms};
-use support::fake_discord::Actor;
+use support::discord::{self, Latencies, PRESS_AIM, TEAM, Traffic, ms};
 use support::ingest::{BATCH, Backend};
-use support::memory::mb;
-use support::run::Opspod;
+use support::table::{NONE, NOT_MEASURED, Row, count, long, or_not_measured, plural, print_table, secs, verdict};
 use support::{BenchResult, events};
 
 /// Discord's per-channel message limit, which the fake enforces in both storms.
@@ -136,7 +134,7 @@ async fn measure(sizes: &Sizes, aws: Result<(&CloudWatchFront, &Moto), &String>)
         rows.extend(or_not_measured(&[ingest_name(backend)], ingest_row(sizes, backend).await.map(|row| vec![row])));
     }
     progress("opspod run's resident set");
-    rows.extend(or_not_measured(&MEMORY_ROWS, memory_rows(sizes.cached_functions).await));
+    rows.extend(or_not_measured(&memory::ROWS, memory::rows(sizes.cached_functions).await));
     progress("the digest against moto");
     let digest = match aws {
         Ok((front, moto)) => digest_rows(sizes.digest_functions, front, moto.shared).await,
@@ -148,35 +146,6 @@ async fn measure(sizes: &Sizes, aws: Result<(&CloudWatchFront, &Moto), &String>)
 
 fn progress(what: &str) {
     eprintln!("pressure: measuring {what}…");
-}
-
-/// A line of the table.
-struct Row {
-    measure: String,
-    opspod: String,
-    naive: String,
-    aim: String,
-}
-
-impl Row {
-    fn new(measure: impl Into<String>, opspod: String, naive: impl Into<String>, aim: impl Into<String>) -> Row {
-        Row { measure: measure.into(), opspod, naive: naive.into(), aim: aim.into() }
-    }
-}
-
-const NOT_MEASURED: &str = "not measured";
-const NONE: &str = "—";
-
-/// The rows a measure made, or one per name saying why it could not measure.
-fn or_not_measured(names: &[&str], measured: BenchResult<Vec<Row>>) -> Vec<Row> {
-    match measured {
-        Ok(rows) => rows,
-        Err(error) => {
-            let why = error.to_string().replace('\n', " ");
-            eprintln!("pressure: {} failed: {why}", names.first().copied().unwrap_or_default());
-            names.iter().map(|name| Row::new(*name, format!("{NOT_MEASURED}: {why}"), NONE, NONE)).collect()
-        }
-    }
 }
 
 // The storm.
@@ -395,122 +364,6 @@ async fn ingest_row(sizes: &Sizes, backend: Backend) -> BenchResult<Row> {
     ))
 }
 
-// Memory.
-
-const MEMORY_ROWS: [&str; 2] = ["RSS, idle (empty store)", "RSS, 10,000 functions cached (store + autocomplete cache)"];
-
-async fn memory_rows(functions: usize) -> BenchResult<Vec<Row>> {
-    let (idle, idle_peak) = {
-        let fake = discord::fake().await;
-        let dir = tempfile::tempdir()?;
-        let bot = start_opspod(&fake, &dir).await?;
-        let memory = bot.memory_kib()?;
-        bot.stop().await?;
-        memory
-    };
-    let fake = discord::fake().await;
-    let dir = tempfile::tempdir()?;
-    let known = store_functions(&database(&dir), functions).await?;
-    let bot = start_opspod(&fake, &dir).await?;
-    let (loaded, _) = bot.memory_kib()?;
-    let (answered_in, choices) = autocomplete(&fake).await?;
-    tokio::time::sleep(SETTLE).await;
-    let (cached, cached_peak) = bot.memory_kib()?;
-    bot.stop().await?;
-    let name = if functions == 10_000 {
-        MEMORY_ROWS[1].to_owned()
-    } else {
-        MEMORY_ROWS[1].replace("10,000", &count(functions))
-    };
-    Ok(vec![
-        Row::new(
-            MEMORY_ROWS[0],
-            format!("{:.1} MB (peak {:.1} MB)", mb(idle), mb(idle_peak)),
-            NONE,
-            verdict(&format!("≤ {:.0} MB", RSS_AIMS.0), mb(idle) <= RSS_AIMS.0),
-        ),
-        Row::new(
-            name,
-            format!(
-                "{:.1} MB (peak {:.1} MB; {:.1} MB before the autocomplete read {} names in {:.0} ms, offered {choices})",
-                mb(cached),
-                mb(cached_peak),
-                mb(loaded),
-                count(known),
-                ms(answered_in)
-            ),
-            NONE,
-            verdict(&format!("≤ {:.0} MB", RSS_AIMS.1), mb(cached) <= RSS_AIMS.1),
-        ),
-    ])
-}
-
-fn database(dir: &tempfile::TempDir) -> String {
-    format!("sqlite://{}?mode=rwc", dir.path().join("opspod.db").display())
-}
-
-/// `opspod run` on the store in `dir`, connected to `fake`, left alone for [`SETTLE`].
-async fn start_opspod(fake: &support::fake_discord::FakeDiscord, dir: &tempfile::TempDir) -> BenchResult<Opspod> {
-    let config = dir.path().join("opspod.toml");
-    std::fs::write(&config, support::run::config(&database(dir), fake))?;
-    let mut bot = Opspod::start(&config)?;
-    bot.connected(fake, Duration::from_secs(15)).await?;
-    tokio::time::sleep(SETTLE).await;
-    Ok(bot)
-}
-
-/// Stores an alarm on each of `count` functions, inside a maintenance window so that nothing waits in the outbox
-/// (which `opspod run` would deliver), and returns how many functions the store then knows.
-async fn store_functions(database: &str, count: usize) -> BenchResult<usize> {
-    let now = Utc::now();
-    let text = format!(
-        "[channels.team]\n[channels.oncall]\n[aws]\nenabled = false\n[[maintenance]]\nname = \"bench\"\n\
-         start = \"{}\"\nend = \"{}\"\nresources = [\"cache-fn-*\"]\n",
-        (now - chrono::Duration::hours(1)).to_rfc3339(),
-        (now + chrono::Duration::hours(1)).to_rfc3339()
-    );
-    let loaded = opspod::config::load_str(&text, "bench.toml", &BTreeMap::new()).map_err(|e| e.to_string())?;
-    let app = App::open(&loaded, Some(database)).await?;
-    let at = now.format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string();
-    let raws: Vec<String> = (0..count)
-        .map(|n| {
-            let function = format!("cache-fn-{n:05}");
-            events::alarm(&format!("{function}-errors"), &function, "ALARM", &at)
-        })
-        .collect();
-    for (k, batch) in raws.chunks(BATCH).enumerate() {
-        app.pipeline.ingest(&discord::inputs("replay", k * BATCH, batch)).await?;
-    }
-    let known = app.store.known_functions().await?.len();
-    let pending = app.store.pending_outbox().await?;
-    app.store.close().await;
-    if pending > 0 {
-        return Err(format!("{pending} messages wait in the outbox despite the maintenance window").into());
-    }
-    Ok(known)
-}
-
-/// Types a function name into `/incident function:` and waits for the choices; returns how long they took and
-/// how many were offered.
-async fn autocomplete(fake: &support::fake_discord::FakeDiscord) -> BenchResult<(Duration, usize)> {
-    let actor = Actor { guild_id: GUILD, channel_id: TEAM, user_id: EVE, username: "eve", roles: &[] };
-    let options = serde_json::json!([{"name": "function", "type": 3, "value": "cache-fn-0", "focused": true}]);
-    let mut typing = fake.slash_command(actor, "incident", options);
-    typing["type"] = 4.into();
-    let from = fake.requests().len();
-    let sent = Instant::now();
-    fake.send_interaction(typing).await;
-    let answer =
-        discord::received(fake, from, Duration::from_secs(10), |r| r.path.starts_with("/interactions/")).await?;
-    let choices = answer.json().and_then(|json| json["data"]["choices"].as_array()).map_or(0, Vec::len);
-    if choices == 0 {
-        return Err(format!("the autocomplete offered nothing: {:?}", answer.json()).into());
-    }
-    Ok((answer.received.duration_since(sent), choices))
-}
-
-// The digest.
-
 const DIGEST_ROWS: [&str; 2] = ["AWS calls per digest of 1,000 functions", "Digest build time against moto"];
 
 async fn digest_rows(functions: usize, front: &CloudWatchFront, shared_moto: bool) -> BenchResult<Vec<Row>> {
@@ -552,30 +405,6 @@ async fn digest_rows(functions: usize, front: &CloudWatchFront, shared_moto: boo
 }
 
 // Printing.
-
-fn print_table(rows: &[Row]) {
-    let header = Row::new("measure", "opspod".into(), "naive baseline (same run)", "aim / limit");
-    let cells = |row: &Row| [row.measure.clone(), row.opspod.clone(), row.naive.clone(), row.aim.clone()];
-    let mut widths = [0usize; 4];
-    for row in std::iter::once(&header).chain(rows) {
-        for (width, cell) in widths.iter_mut().zip(cells(row)) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let line = |row: &Row| {
-        let padded: Vec<String> = widths
-            .iter()
-            .zip(cells(row))
-            .map(|(width, cell)| format!("{cell}{}", " ".repeat(width - cell.chars().count())))
-            .collect();
-        println!("{}", padded.join(" │ ").trim_end());
-    };
-    line(&header);
-    println!("{}", widths.iter().map(|width| "─".repeat(*width)).collect::<Vec<_>>().join("─┼─"));
-    for row in rows {
-        line(row);
-    }
-}
 
 fn print_notes(sizes: &Sizes, moto: Option<&Moto>) {
     let storm = sizes.storm;
@@ -619,45 +448,6 @@ fn print_notes(sizes: &Sizes, moto: Option<&Moto>) {
         count(sizes.digest_functions),
         support::digest::Seed::LIGHT.describe()
     );
-}
-
-/// The aim, and whether this run met it.
-fn verdict(aim: &str, met: bool) -> String {
-    format!("{aim}: {}", if met { "met" } else { "MISSED" })
-}
-
-/// `12345` as `12,345`.
-fn count(n: impl std::fmt::Display) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
-/// `1 post`, `2 posts`.
-fn plural(n: usize, what: &str) -> String {
-    format!("{} {what}{}", count(n), if n == 1 { "" } else { "s" })
-}
-
-fn secs(duration: Duration) -> String {
-    format!("{:.1} s", duration.as_secs_f64())
-}
-
-/// A long duration in the unit that reads best.
-fn long(duration: Duration) -> String {
-    let seconds = duration.as_secs_f64();
-    if seconds >= 3_600.0 {
-        format!("{:.1} h", seconds / 3_600.0)
-    } else if seconds >= 60.0 {
-        format!("{:.1} min", seconds / 60.0)
-    } else {
-        secs(duration)
-    }
 }
 
 /// Which build of opspod the memory rows measured, from its path under `target/`.

@@ -8,7 +8,6 @@ use std::time::Duration;
 use aws_sdk_cloudwatch::types::{StandardUnit, StateValue};
 use aws_sdk_lambda::types::Runtime;
 use chrono::{DateTime, Utc};
-use opspod::store::Store;
 use support::bot::{Bot, eventually};
 use support::cbor_front::{CloudWatchFront, HealthFake, HealthFixture};
 use support::lambda_world::World;
@@ -167,13 +166,7 @@ impl Scene {
             &self.dir.path().join("run.out"),
             &[("AWS_ENDPOINT_URL_CLOUDWATCH", &self.front.url()), ("AWS_ENDPOINT_URL_HEALTH", &self.health.url())],
         );
-        eventually(Duration::from_secs(30), "the alarm poller's baseline", || async {
-            let Ok(store) = Store::connect(&self.database).await else { return false };
-            let done = store.cursor("alarms/default/us-east-1").await.ok().flatten().is_some();
-            store.close().await;
-            done
-        })
-        .await;
+        support::run::wait_for_alarm_baseline(&self.database).await;
         bot
     }
 

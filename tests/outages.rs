@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 use aws_sdk_cloudwatch::types::StateValue;
 use aws_sdk_lambda::types::Runtime;
 use chrono::Utc;
-use opspod::store::Store;
 use support::aws::Aws;
 use support::aws_relay::AwsRelay;
 use support::bot::{Bot, eventually};
@@ -65,6 +64,13 @@ visibility_timeout_seconds = 5
     path
 }
 
+/// CloudWatch, Health, Lambda and Logs all answering 5xx, or all back.
+fn aws_down(front: &CloudWatchFront, health: &HealthFake, relay: &AwsRelay, down: bool) {
+    front.set_down(down);
+    health.set_down(down);
+    relay.set_down(down);
+}
+
 /// The console's last block about `function`, or "".
 fn last_block<'a>(out: &'a str, function: &str) -> &'a str {
     out.split("\n#").filter(|block| block.contains(function)).last().unwrap_or("")
@@ -97,18 +103,10 @@ async fn while_aws_fails_every_call_pollers_back_off_alerts_go_out_without_conte
             ("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", &relay.url()),
         ],
     );
-    eventually(Duration::from_secs(30), "the alarm poller's baseline", || async {
-        let Ok(store) = Store::connect(&database).await else { return false };
-        let done = store.cursor("alarms/default/us-east-1").await.ok().flatten().is_some();
-        store.close().await;
-        done
-    })
-    .await;
+    support::run::wait_for_alarm_baseline(&database).await;
 
     // AWS goes down: CloudWatch, Health, Lambda and Logs answer 5xx to every call; SQS still delivers.
-    front.set_down(true);
-    health.set_down(true);
-    relay.set_down(true);
+    aws_down(&front, &health, &relay, true);
     let outage = Instant::now();
     let polls_before = front.calls("DescribeAlarms");
     let now = Utc::now().format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string();
@@ -125,9 +123,7 @@ async fn while_aws_fails_every_call_pollers_back_off_alerts_go_out_without_conte
     tokio::time::sleep(AWS_OUTAGE.saturating_sub(outage.elapsed())).await;
     let polls_during = front.calls("DescribeAlarms") - polls_before;
 
-    front.set_down(false);
-    health.set_down(false);
-    relay.set_down(false);
+    aws_down(&front, &health, &relay, false);
     let recovery = Instant::now();
     let reason = "Threshold Crossed: 1 datapoint [8.0] was greater than or equal to the threshold (5.0).";
     world.set_state(&format!("{after}-errors"), StateValue::Alarm, reason, None).await;

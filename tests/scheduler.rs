@@ -31,6 +31,17 @@ fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
 }
 
+/// The claim a scheduler makes at `now` on Monday 23 November's 09:00 UTC run of the digest.
+fn monday_run_claimed_at(now: &str) -> opspod::store::Claim<'static> {
+    opspod::store::Claim {
+        job: "digest",
+        after: at("2026-11-16T09:00:00Z"),
+        due_at: at("2026-11-23T09:00:00Z"),
+        now: at(now),
+        missed: 0,
+    }
+}
+
 fn scheduler(store: &Store, clock: &Arc<ManualClock>, job: &Arc<Recorder>, cron: &str, zone: &str) -> Scheduler {
     let mut scheduler = Scheduler::new(store.clone(), clock.clone());
     scheduler.add("digest", JobSchedule::parse(cron, zone).unwrap(), job.clone());
@@ -121,13 +132,7 @@ async fn a_run_a_crash_interrupted_is_resumed_once_on_the_next_start() {
     let job = Arc::new(Recorder::default());
     scheduler(&store, &clock, &job, "0 9 * * Mon", "UTC").tick().await.unwrap();
     // The claim is made, then the process dies before the job finishes.
-    let claim = opspod::store::Claim {
-        job: "digest",
-        after: at("2026-11-16T09:00:00Z"),
-        due_at: at("2026-11-23T09:00:00Z"),
-        now: at("2026-11-23T09:00:01Z"),
-        missed: 0,
-    };
+    let claim = monday_run_claimed_at("2026-11-23T09:00:01Z");
     assert!(store.claim_job_run(&claim).await.unwrap());
 
     clock.set(at("2026-11-23T09:03:00Z"));
@@ -161,13 +166,7 @@ async fn a_run_still_in_progress_on_another_replica_is_left_alone_until_it_goes_
     let clock = Arc::new(ManualClock::at(at("2026-11-20T12:00:00Z")));
     let job = Arc::new(Recorder::default());
     scheduler(&store, &clock, &job, "0 9 * * Mon", "UTC").tick().await.unwrap();
-    let claim = opspod::store::Claim {
-        job: "digest",
-        after: at("2026-11-16T09:00:00Z"),
-        due_at: at("2026-11-23T09:00:00Z"),
-        now: at("2026-11-23T09:00:00Z"),
-        missed: 0,
-    };
+    let claim = monday_run_claimed_at("2026-11-23T09:00:00Z");
     assert!(store.claim_job_run(&claim).await.unwrap(), "the other replica claims the run");
 
     let starting = scheduler(&store, &clock, &job, "0 9 * * Mon", "UTC");

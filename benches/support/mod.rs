@@ -11,6 +11,7 @@ pub mod discord;
 pub mod ingest;
 pub mod memory;
 pub mod run;
+pub mod table;
 
 #[path = "../../tests/support/mod.rs"]
 mod test_support;

@@ -59,7 +59,10 @@ pub fn truncate(text: &str, max: usize) -> String {
 /// Zero-width joiners and non-joiners glue emoji and some scripts together, but beside plain ASCII they only
 /// hide things: `@\u{200D}here` reads as `@here`. They are dropped there, and word joiners and byte-order marks
 /// everywhere, so that what is broken below is what the reader sees.
-fn without_invisible_joiners(raw: &str) -> String {
+fn without_invisible_joiners(raw: &str) -> std::borrow::Cow<'_, str> {
+    if !raw.contains(['\u{200C}', '\u{200D}', '\u{2060}', '\u{2061}', '\u{2062}', '\u{2063}', '\u{2064}', '\u{FEFF}']) {
+        return std::borrow::Cow::Borrowed(raw);
+    }
     let chars: Vec<char> = raw.chars().collect();
     let ascii_at = |index: Option<usize>| index.and_then(|i| chars.get(i)).is_some_and(char::is_ascii);
     chars
@@ -71,7 +74,8 @@ fn without_invisible_joiners(raw: &str) -> String {
             _ => true,
         })
         .map(|(_, &c)| c)
-        .collect()
+        .collect::<String>()
+        .into()
 }
 
 fn is_dropped(c: char) -> bool {

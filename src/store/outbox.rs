@@ -64,6 +64,9 @@ pub struct Claimed {
     pub message_ref: String,
 }
 
+/// What [`outbox_row`] reads.
+const ROW_COLUMNS: &str = "id, idempotency_key, incident_id, channel, op, body, attempts, created_at";
+
 impl Store {
     /// Rows ready to deliver: for each incident only its oldest pending row, so edits never overtake the post
     /// they edit; oldest first.
@@ -102,14 +105,14 @@ impl Store {
     /// lines go out together rather than one request each.
     pub async fn notes_after(&self, row: &OutboxRow, limit: i64) -> Result<Vec<OutboxRow>> {
         let Some(incident) = &row.incident_id else { return Ok(vec![]) };
-        let rows = sqlx::query(
-            "SELECT id, idempotency_key, incident_id, channel, op, body, attempts, created_at FROM outbox \
+        let rows = sqlx::query(&format!(
+            "SELECT {ROW_COLUMNS} FROM outbox \
              WHERE incident_id = $1 AND op = 'note' AND id > $2 AND sent_at IS NULL AND given_up_at IS NULL \
              AND carried_by IS NULL \
              AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.incident_id = $1 AND p.op = 'post' AND p.id > $2 \
                              AND p.id < outbox.id AND p.sent_at IS NULL) \
-             ORDER BY id LIMIT $3",
-        )
+             ORDER BY id LIMIT $3"
+        ))
         .bind(incident.clone())
         .bind(row.id)
         .bind(limit)
@@ -136,7 +139,7 @@ impl Store {
              AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.incident_id = o.incident_id AND p.id < o.id \
                              AND p.sent_at IS NULL AND p.given_up_at IS NULL) \
              ORDER BY o.id LIMIT $4{skip_locked}) \
-             RETURNING id, idempotency_key, incident_id, channel, op, body, attempts, created_at"
+             RETURNING {ROW_COLUMNS}"
         );
         let rows = sqlx::query(&sql)
             .bind(replica.to_owned())
@@ -166,10 +169,9 @@ impl Store {
 
     /// The thread lines `carrier`'s message was written down to carry, in order.
     pub async fn carried_notes(&self, carrier: &OutboxRow) -> Result<Vec<OutboxRow>> {
-        let rows = sqlx::query(
-            "SELECT id, idempotency_key, incident_id, channel, op, body, attempts, created_at FROM outbox \
-             WHERE carried_by = $1 AND sent_at IS NULL ORDER BY id",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {ROW_COLUMNS} FROM outbox WHERE carried_by = $1 AND sent_at IS NULL ORDER BY id"
+        ))
         .bind(carrier.id)
         .fetch_all(self.pool())
         .await?;

@@ -56,3 +56,15 @@ pub async fn stored(database: &str) -> Option<(i64, usize, usize, i64)> {
     store.close().await;
     counts
 }
+
+/// Waits until the bot's alarm poller has recorded its first look at the default account in us-east-1, after
+/// which it reports transitions.
+pub async fn wait_for_alarm_baseline(database: &str) {
+    super::bot::eventually(std::time::Duration::from_secs(30), "the alarm poller's baseline", || async {
+        let Ok(store) = Store::connect(database).await else { return false };
+        let done = store.cursor("alarms/default/us-east-1").await.ok().flatten().is_some();
+        store.close().await;
+        done
+    })
+    .await;
+}

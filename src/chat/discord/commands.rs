@@ -383,12 +383,13 @@ pub async fn on_error(error: poise::FrameworkError<'_, Arc<BotState>, anyhow::Er
             tell(ctx, &text).await;
         }
         poise::FrameworkError::ArgumentParse { error, input, ctx, .. } => {
-            let input = input.map(|input| format!(" from `{}`", input.replace('`', "'"))).unwrap_or_default();
+            let input = input.map(|input| format!(" from {}", opspod_commands::echo(&input))).unwrap_or_default();
             let text = format!(
-                "`/{}` could not read its options{input}: {error}. `/help` shows what each command takes.",
-                ctx.command().qualified_name
+                "`/{}` could not read its options{input}: {}. `/help` shows what each command takes.",
+                ctx.command().qualified_name,
+                SafeText::from_untrusted(&error.to_string())
             );
-            tell(ctx, SafeText::from_untrusted(&text).as_str()).await;
+            tell(ctx, &text).await;
         }
         // Discord sent options the command does not have, or of another type: a registration older than this
         // version of opspod. poise's default only logs it, and the user would see "The application did not

@@ -106,8 +106,8 @@ pub fn edit(message: &Message) -> EditMessage {
     }
 }
 
-/// A line in the incident's thread, which pings only the configured handles it carries (an escalation).
-/// A thread line, deduplicated like a post (`nonce` + `enforce_nonce`) when a crash makes opspod send it again.
+/// A line in the incident's thread, which pings only the configured handles it carries (an escalation), and is
+/// deduplicated like a post (`nonce` + `enforce_nonce`) when a crash makes opspod send it again.
 pub fn note(note: &Note, targets: &dyn MentionTargets, idempotency_key: &str) -> CreateMessage {
     let mentions = Mentions::resolve(&note.mentions, targets);
     let content =
