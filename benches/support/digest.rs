@@ -11,6 +11,7 @@ use futures::stream::{self, StreamExt};
 use opspod::config::load_str;
 use opspod::digest::{Digests, Reads, Window};
 
+use super::aws_relay::AwsRelay;
 use super::cbor_front::CloudWatchFront;
 use super::lambda_world::World;
 use super::{BenchResult, aws, memory};
@@ -150,13 +151,9 @@ impl DigestRun {
 /// Builds the weekly digest of the team `bench`, which owns the seeded functions, on a fresh SQLite store.
 pub async fn build(seeded: &Seeded, front: &CloudWatchFront) -> BenchResult<DigestRun> {
     let dir = tempfile::tempdir()?;
-    let database = format!("sqlite://{}?mode=rwc", dir.path().join("opspod.db").display());
-    let text = format!(
-        "[store]\ndatabase = \"{database}\"\n[channels.team]\n[channels.oncall]\n[[owners]]\nteam = \"bench\"\n\
-         resources = [\"{}-*\"]\n[aws]\nregions = [\"us-east-1\"]\nlogs_engine = \"scan\"\n",
-        seeded.stem
-    );
-    let loaded = load_str(&text, "bench.toml", &Default::default()).map_err(|errors| errors.to_string())?;
+    let database = sqlite_in(&dir);
+    let loaded =
+        load_str(&config(seeded, &database), "bench.toml", &Default::default()).map_err(|errors| errors.to_string())?;
     let store = opspod::store::Store::open(&database).await?;
     let digests = Digests::new(&loaded.config, store, Some(std::sync::Arc::new(aws::access().await)));
 
@@ -186,4 +183,136 @@ pub async fn build(seeded: &Seeded, front: &CloudWatchFront) -> BenchResult<Dige
         text_chars: digest.render_text().encode_utf16().count(),
         markdown_bytes: digest.render_markdown().len(),
     })
+}
+
+/// The config of the team `bench`, which owns the seeded functions, with its store at `database`.
+fn config(seeded: &Seeded, database: &str) -> String {
+    format!(
+        "[store]\ndatabase = \"{database}\"\n[channels.team]\n[channels.oncall]\n[[owners]]\nteam = \"bench\"\n\
+         resources = [\"{}-*\"]\n[aws]\nregions = [\"us-east-1\"]\nlogs_engine = \"scan\"\n",
+        seeded.stem
+    )
+}
+
+fn sqlite_in(dir: &tempfile::TempDir) -> String {
+    format!("sqlite://{}?mode=rwc", dir.path().join("opspod.db").display())
+}
+
+/// What `opspod digest` cost as a process of its own: the command a user runs.
+pub struct CliRun {
+    /// Functions the digest holds, as its chat text counts them.
+    pub functions: usize,
+    /// What the command logged that it read.
+    pub reads: Reads,
+    /// `GetMetricData` calls as the CBOR front counted them.
+    pub front_metric_calls: usize,
+    /// Lambda and Logs requests as the relay before moto counted them.
+    pub relayed: BTreeMap<&'static str, usize>,
+    pub wall: Duration,
+    /// Its peak resident set as GNU time reports it, in KiB: the whole process, from start-up and the AWS clients
+    /// through the store, the build and the charts, to printing.
+    pub peak_kib: u64,
+    pub text_chars: usize,
+    pub markdown_bytes: u64,
+    /// The chart files it wrote beside the Markdown.
+    pub charts: usize,
+}
+
+impl CliRun {
+    pub fn aws_requests(&self) -> usize {
+        self.front_metric_calls + self.relayed.values().sum::<usize>()
+    }
+}
+
+/// Runs `opspod digest --team bench --out DIR` on a fresh SQLite store under `/usr/bin/time`, with CloudWatch
+/// behind `front` and Lambda and Logs behind `relay`.
+pub async fn build_with_cli(seeded: &Seeded, front: &CloudWatchFront, relay: &AwsRelay) -> BenchResult<CliRun> {
+    const TIME: &str = "/usr/bin/time";
+    if !std::path::Path::new(TIME).exists() {
+        return Err("/usr/bin/time is missing (Debian's package `time`): it measures the command's peak RSS".into());
+    }
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("opspod.toml");
+    std::fs::write(&path, config(seeded, &sqlite_in(&dir)))?;
+    let out = dir.path().join("out");
+    let (front_before, relayed_before) = (front.calls("GetMetricData"), relay.calls_by_service());
+    let started = Instant::now();
+    let output = tokio::process::Command::new(TIME)
+        .args(["-f", "peak-kib=%M"])
+        .arg(super::run::OPSPOD)
+        .args(["digest", "--team", "bench", "--format", "text", "--out"])
+        .arg(&out)
+        .arg("--config")
+        .arg(&path)
+        .env("AWS_ENDPOINT_URL", relay.url())
+        .env("AWS_ENDPOINT_URL_CLOUDWATCH", front.url())
+        .env("OPSPOD_LOG", "info,sqlx=warn,aws=warn")
+        .env_remove("OPSPOD_CONFIG")
+        .output()
+        .await?;
+    let wall = started.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        return Err(format!("opspod digest exited with {}: {stderr}", output.status).into());
+    }
+    let text = String::from_utf8(output.stdout)?;
+    let relayed = relay
+        .calls_by_service()
+        .into_iter()
+        .map(|(service, calls)| (service, calls - relayed_before.get(service).copied().unwrap_or(0)))
+        .filter(|(_, calls)| *calls > 0)
+        .collect();
+    let (markdown_bytes, charts) = written(&out)?;
+    Ok(CliRun {
+        functions: functions_in(&text).ok_or_else(|| format!("the digest names no function count: {text}"))?,
+        reads: logged_reads(&stderr).ok_or_else(|| format!("opspod digest logged no reads: {stderr}"))?,
+        front_metric_calls: front.calls("GetMetricData") - front_before,
+        relayed,
+        wall,
+        peak_kib: logged_field(&stderr, "peak-kib").ok_or_else(|| format!("GNU time printed no peak: {stderr}"))?,
+        text_chars: text.trim_end().encode_utf16().count(),
+        markdown_bytes,
+        charts,
+    })
+}
+
+/// `(1,000 functions)` at the end of the chat text.
+fn functions_in(text: &str) -> Option<usize> {
+    let (_, tail) = text.trim_end().rsplit_once('(')?;
+    tail.split(' ').next()?.replace(',', "").parse().ok()
+}
+
+/// The figures `opspod digest` logs with its "Built … digests." line.
+fn logged_reads(stderr: &str) -> Option<Reads> {
+    let line = stderr.lines().find(|line| line.contains("Built "))?;
+    let field = |name: &str| logged_field(line, name);
+    Some(Reads {
+        metric_calls: usize::try_from(field("metric_calls")?).ok()?,
+        metric_queries: usize::try_from(field("metric_queries")?).ok()?,
+        log_calls: usize::try_from(field("log_calls")?).ok()?,
+        log_bytes: field("log_bytes")?,
+        functions_scanned: usize::try_from(field("functions_scanned")?).ok()?,
+        functions_unscanned: usize::try_from(field("functions_unscanned")?).ok()?,
+        deploy_lookups: usize::try_from(field("deploy_lookups")?).ok()?,
+    })
+}
+
+/// The number in `name=NUMBER` somewhere in `text`.
+fn logged_field(text: &str, name: &str) -> Option<u64> {
+    let prefix = format!("{name}=");
+    text.split_whitespace().find_map(|word| word.strip_prefix(&prefix)?.parse().ok())
+}
+
+/// The Markdown's size and the number of charts in the folder `opspod digest --out` wrote.
+fn written(out: &std::path::Path) -> BenchResult<(u64, usize)> {
+    let (mut markdown, mut charts) = (0, 0);
+    for entry in std::fs::read_dir(out)? {
+        let entry = entry?;
+        match entry.path().extension().and_then(|extension| extension.to_str()) {
+            Some("md") => markdown += entry.metadata()?.len(),
+            Some("png") => charts += 1,
+            _ => {}
+        }
+    }
+    Ok((markdown, charts))
 }

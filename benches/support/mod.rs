@@ -16,7 +16,7 @@ pub mod table;
 #[path = "../../tests/support/mod.rs"]
 mod test_support;
 
-pub use test_support::{cbor_front, events, fake_discord, lambda_world};
+pub use test_support::{aws_relay, cbor_front, events, fake_discord, lambda_world};
 
 pub type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 

@@ -49,9 +49,15 @@ pub async fn digest(args: &DigestArgs) -> anyhow::Result<ExitCode> {
         let channels: Vec<String> = built.digests.iter().map(|team| format!("#{}", team.channel)).collect();
         eprintln!("Queued {} for {}; a running `opspod run` posts them.", posts.len(), channels.join(", "));
     }
+    let reads = &built.reads;
     tracing::info!(
-        metric_calls = built.reads.metric_calls,
-        log_bytes = built.reads.log_bytes,
+        metric_calls = reads.metric_calls,
+        metric_queries = reads.metric_queries,
+        log_calls = reads.log_calls,
+        log_bytes = reads.log_bytes,
+        functions_scanned = reads.functions_scanned,
+        functions_unscanned = reads.functions_unscanned,
+        deploy_lookups = reads.deploy_lookups,
         "Built {} digests.",
         built.digests.len()
     );

@@ -1,8 +1,9 @@
 //! A relay in front of moto for the services that reach it directly (Lambda, CloudWatch Logs), which can be
 //! switched to answer 503 to every call, as AWS does during an outage, while counting what it was asked.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -15,6 +16,7 @@ struct Shared {
     down: AtomicBool,
     calls: AtomicUsize,
     refused: AtomicUsize,
+    by_service: Mutex<BTreeMap<&'static str, usize>>,
 }
 
 struct Relay {
@@ -61,6 +63,12 @@ impl AwsRelay {
         self.shared.calls.load(Ordering::SeqCst)
     }
 
+    /// Calls received so far by service: `logs` (the JSON protocol's `Logs_…` target), `lambda` (its REST paths),
+    /// or `other`.
+    pub fn calls_by_service(&self) -> BTreeMap<&'static str, usize> {
+        self.shared.by_service.lock().expect("the relay's counts").clone()
+    }
+
     /// Calls answered 503 while down.
     pub fn refused(&self) -> usize {
         self.shared.refused.load(Ordering::SeqCst)
@@ -75,6 +83,7 @@ impl Drop for AwsRelay {
 
 async fn relay_request(State(relay): State<Arc<Relay>>, request: Request) -> Response {
     relay.shared.calls.fetch_add(1, Ordering::SeqCst);
+    *relay.shared.by_service.lock().expect("the relay's counts").entry(service_of(&request)).or_default() += 1;
     if relay.shared.down.load(Ordering::SeqCst) {
         relay.shared.refused.fetch_add(1, Ordering::SeqCst);
         return unavailable();
@@ -102,6 +111,17 @@ async fn relay_request(State(relay): State<Arc<Relay>>, request: Request) -> Res
             response
         }
         Err(error) => (StatusCode::BAD_GATEWAY, format!("moto did not answer: {error}")).into_response(),
+    }
+}
+
+fn service_of(request: &Request) -> &'static str {
+    let target = request.headers().get("x-amz-target").and_then(|target| target.to_str().ok()).unwrap_or("");
+    if target.starts_with("Logs_") {
+        "logs"
+    } else if request.uri().path().starts_with("/2015-03-31/") || request.uri().path().starts_with("/2017-") {
+        "lambda"
+    } else {
+        "other"
     }
 }
 

@@ -9,6 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -51,6 +52,8 @@ struct FrontState {
     denied: HashSet<String>,
     composites: CompositeAlarms,
     recorded: Recorder,
+    /// How long moto took to answer, per operation.
+    waited: HashMap<String, Duration>,
 }
 
 impl Drop for CloudWatchFront {
@@ -104,6 +107,11 @@ impl CloudWatchFront {
         self.shared.lock().ledger.calls(operation)
     }
 
+    /// How long the front has waited on moto's answers to `operation` so far.
+    pub fn forwarding_time(&self, operation: &str) -> Duration {
+        self.shared.lock().waited.get(operation).copied().unwrap_or_default()
+    }
+
     /// Every request so far, in order, as decoded JSON.
     pub fn requests(&self) -> Vec<FrontRequest> {
         self.shared.lock().ledger.requests.clone()
@@ -133,6 +141,13 @@ impl Shared {
 
     /// Calls moto with the JSON protocol; its errors come back with their status, type and query code.
     async fn moto(&self, op: &str, body: &Value) -> Result<Value, AwsError> {
+        let started = Instant::now();
+        let answered = self.moto_unmeasured(op, body).await;
+        *self.lock().waited.entry(op.to_owned()).or_default() += started.elapsed();
+        answered
+    }
+
+    async fn moto_unmeasured(&self, op: &str, body: &Value) -> Result<Value, AwsError> {
         let response = self
             .http
             .post(&self.moto_url)
