@@ -57,7 +57,7 @@ impl MetricReader {
         // which the boxed command handlers and jobs need.
         let calls: Vec<_> = requests
             .chunks(QUERIES_PER_CALL)
-            .map(|chunk| fetch_chunk(self.client.clone(), chunk.iter().map(query).collect(), start, end))
+            .map(|chunk| fetch_chunk(Client::clone(&self.client), chunk.iter().map(query).collect(), start, end))
             .collect();
         let chunks: Vec<(Vec<(String, Series)>, usize)> =
             stream::iter(calls).buffer_unordered(CALLS_IN_FLIGHT).try_collect().await?;
