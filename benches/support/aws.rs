@@ -66,6 +66,8 @@ pub fn calls_by_service() -> std::collections::BTreeMap<String, u64> {
 /// `.venv` in the repository); it is stopped when dropped. The shared moto keeps every datapoint every test run
 /// put, and its GetMetricData scans all of them for each query (80 ms a query after a day of test runs), which
 /// would make the queries of a digest of 1,000 functions take minutes.
+///
+/// It runs under [`ORPHAN_GUARD`], so that it exits with the bench even when the bench is killed and never drops it.
 pub struct PrivateMoto {
     child: Child,
     pub url: String,
@@ -76,15 +78,17 @@ impl PrivateMoto {
     pub async fn start() -> BenchResult<PrivateMoto> {
         let venv =
             std::env::var("OPSPOD_VENV").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/.venv").into());
-        let server = std::path::Path::new(&venv).join("bin/moto_server");
+        let venv = std::path::Path::new(&venv);
+        let server = venv.join("bin/moto_server");
         if !server.exists() {
             return Err(format!("{} is missing: `.ci/moto install` makes it", server.display()).into());
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let log = tempfile::NamedTempFile::new()?;
-        let child = Command::new(&server)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
+        let child = Command::new(venv.join("bin/python"))
+            .args(["-c", ORPHAN_GUARD, "-H", "127.0.0.1", "-p", &port.to_string()])
+            // Only the bench holds the other end: the pipe closes when the bench exits, however it exits.
+            .stdin(Stdio::piped())
             .stdout(Stdio::from(log.reopen()?))
             .stderr(Stdio::from(log.reopen()?))
             .spawn()?;
@@ -110,6 +114,12 @@ impl PrivateMoto {
         }
     }
 }
+
+/// moto_server's own entry point, with a thread that ends the process when its stdin reaches end of file.
+const ORPHAN_GUARD: &str = "import os, sys, threading\n\
+from moto.server import main\n\
+threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()\n\
+main(sys.argv[1:])\n";
 
 impl Drop for PrivateMoto {
     fn drop(&mut self) {
