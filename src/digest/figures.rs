@@ -18,8 +18,6 @@ use crate::insight::ScanBudget;
 use crate::insight::pricing::Pricing;
 use crate::insight::usage::{read_logs as read_log_lines, summary_of};
 
-/// Functions whose logs are read at the same time.
-const CONCURRENCY: usize = 8;
 /// Functions whose deploy history is looked up: the ones with failures, worst first.
 const DEPLOY_LOOKUPS: usize = 25;
 const DAY: i64 = 86_400;
@@ -286,7 +284,7 @@ async fn read_logs(
             let folded = read_log_lines(&read.config, &read.name, read.start, read.end, budget).await;
             (read.index, read.this, folded.map(|scanned| fold(scanned, read.this.then_some(read.start), budget)))
         })
-        .buffer_unordered(CONCURRENCY)
+        .buffer_unordered(budget.reads_in_flight())
         .collect()
         .await;
     let mut summaries: HashMap<(usize, bool), Summary> = HashMap::new();

@@ -14,8 +14,10 @@ use crate::aws::logs::{LogReader, ScanLimits};
 use crate::aws::metrics::{MetricReader, MetricRequest, Series};
 use crate::domain::logs::{Limits, LogEvent, Summary, summarize};
 
-/// Functions whose logs are read at the same time.
+/// Log reads at the same time, at most.
 const CONCURRENCY: usize = 8;
+/// What the lines of the `FilterLogEvents` reads in flight may hold in memory together, in bytes.
+const LINES_IN_MEMORY: usize = 128 * 1024 * 1024;
 
 /// How much of one function's logs a command may read, and through which API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +37,15 @@ impl Default for ScanBudget {
             max_time: Duration::from_secs(20),
             insights: true,
         }
+    }
+}
+
+impl ScanBudget {
+    /// How many log reads may run at once. Logs Insights returns 10,000 lines at most a read, but a
+    /// `FilterLogEvents` read holds up to `max_bytes` of lines until it is folded, so those reads are limited to
+    /// what fits [`LINES_IN_MEMORY`] together.
+    pub fn reads_in_flight(&self) -> usize {
+        if self.insights { CONCURRENCY } else { (LINES_IN_MEMORY / self.max_bytes.max(1)).clamp(1, CONCURRENCY) }
     }
 }
 
@@ -99,7 +110,7 @@ pub async fn gather(
                 (index, scanned.map(|scanned| (summary_of(&scanned, budget), scanned.missing)))
             }
         })
-        .buffer_unordered(CONCURRENCY)
+        .buffer_unordered(budget.reads_in_flight())
         .collect()
         .await;
     let mut logs: BTreeMap<usize, (Summary, bool)> = BTreeMap::new();
@@ -253,7 +264,7 @@ fn limits(budget: ScanBudget) -> Limits {
 
 #[cfg(test)]
 mod tests {
-    use super::anomaly;
+    use super::{ScanBudget, anomaly};
 
     #[test]
     fn a_window_at_twice_the_usual_or_more_is_an_anomaly_and_a_new_function_is_not() {
@@ -261,5 +272,16 @@ mod tests {
         assert_eq!(anomaly(&[10.0, 12.0, 11.0, 20.0]), None);
         assert_eq!(anomaly(&[0.0, 0.0, 0.0, 50.0]), None);
         assert_eq!(anomaly(&[]), None);
+    }
+
+    #[test]
+    fn filter_log_events_reads_run_only_as_many_at_once_as_fit_128_mib_of_lines() {
+        const MIB: usize = 1024 * 1024;
+        let scan = |max_bytes| ScanBudget { max_bytes, insights: false, ..ScanBudget::default() };
+        assert_eq!(scan(64 * MIB).reads_in_flight(), 2, "the default budget of 64 MiB a read");
+        assert_eq!(scan(16 * MIB).reads_in_flight(), 8);
+        assert_eq!(scan(MIB).reads_in_flight(), 8, "never more than eight at once");
+        assert_eq!(scan(512 * MIB).reads_in_flight(), 1, "one at a time when one read alone is over");
+        assert_eq!(ScanBudget::default().reads_in_flight(), 8, "Logs Insights returns 10,000 lines at most");
     }
 }
