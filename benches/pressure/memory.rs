@@ -19,13 +19,14 @@ use super::{RSS_AIMS, SETTLE};
 pub const ROWS: [&str; 2] = ["RSS, idle (empty store)", "RSS, 10,000 functions cached (store + autocomplete cache)"];
 
 pub async fn rows(functions: usize) -> BenchResult<Vec<Row>> {
-    let (idle, idle_peak) = {
+    let (idle, idle_peak, idle_anonymous) = {
         let fake = discord::fake().await;
         let dir = tempfile::tempdir()?;
         let bot = start_opspod(&fake, &dir).await?;
-        let memory = bot.memory_kib()?;
+        let (now, peak) = bot.memory_kib()?;
+        let anonymous = bot.anonymous_kib()?;
         bot.stop().await?;
-        memory
+        (now, peak, anonymous)
     };
     let fake = discord::fake().await;
     let dir = tempfile::tempdir()?;
@@ -40,7 +41,12 @@ pub async fn rows(functions: usize) -> BenchResult<Vec<Row>> {
     Ok(vec![
         Row::new(
             ROWS[0],
-            format!("{:.1} MB (peak {:.1} MB)", mb(idle), mb(idle_peak)),
+            format!(
+                "{:.1} MB (peak {:.1} MB; {:.1} MB anonymous, the rest pages of the binary and libraries)",
+                mb(idle),
+                mb(idle_peak),
+                mb(idle_anonymous)
+            ),
             NONE,
             verdict(&format!("≤ {:.0} MB", RSS_AIMS.0), mb(idle) <= RSS_AIMS.0),
         ),

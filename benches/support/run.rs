@@ -65,6 +65,12 @@ impl Opspod {
         Ok((read("VmRSS")?, read("VmHWM")?))
     }
 
+    /// The anonymous part of its resident set (heap, stacks, relocated data) in KiB; the rest is file pages of the
+    /// binary and the shared libraries.
+    pub fn anonymous_kib(&self) -> BenchResult<u64> {
+        Ok(super::memory::status_kib(self.pid(), "RssAnon").ok_or("opspod run is gone")?)
+    }
+
     /// Sends SIGTERM and waits for a clean exit.
     pub async fn stop(mut self) -> BenchResult<()> {
         Command::new("kill").args(["-TERM", &self.pid().to_string()]).status()?;
