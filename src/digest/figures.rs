@@ -12,11 +12,11 @@ use crate::aws::lambda::FunctionReader;
 use crate::aws::logs::Scanned;
 use crate::aws::metrics::{MetricReader, MetricRequest, Series};
 use crate::domain::context::FunctionFacts;
-use crate::domain::logs::Summary;
+use crate::domain::logs::{LogEvent, Scanner, Summary};
 use crate::domain::ownership::Directory;
 use crate::insight::ScanBudget;
 use crate::insight::pricing::Pricing;
-use crate::insight::usage::{read_logs as read_log_lines, summary_of};
+use crate::insight::usage::{limits, read_logs as read_log_lines, summary_of};
 
 /// Functions whose deploy history is looked up: the ones with failures, worst first.
 const DEPLOY_LOOKUPS: usize = 25;
@@ -335,26 +335,28 @@ struct FoldedLogs {
     calls: usize,
 }
 
-/// Folds a period's lines, and each day's apart when `daily_from` says where the days start.
+/// Folds a period's lines, and each day's apart when `daily_from` says where the days start. The days are folded
+/// as the lines pass, so no line is copied: a `FilterLogEvents` read may hold tens of MiB of them.
 fn fold(scanned: Scanned, daily_from: Option<DateTime<Utc>>, budget: ScanBudget) -> FoldedLogs {
     let bytes = scanned.events.iter().map(|line| line.message.len() as u64).sum();
     let summary = summary_of(&scanned, budget);
-    let mut daily = Vec::new();
+    let mut days: Vec<Scanner> = Vec::new();
     if let Some(from) = daily_from {
-        let mut by_day: BTreeMap<i64, Vec<crate::aws::logs::LogLine>> = BTreeMap::new();
         for line in &scanned.events {
-            by_day.entry((line.at - from).num_seconds().div_euclid(DAY)).or_default().push(line.clone());
+            let Ok(day) = usize::try_from((line.at - from).num_seconds().div_euclid(DAY)) else { continue };
+            if days.len() <= day {
+                days.resize_with(day + 1, || Scanner::new(limits(budget)));
+            }
+            days[day].push(LogEvent::new(line.at.timestamp_millis(), &line.message).in_stream(&line.stream));
         }
-        let days = by_day.keys().next_back().map_or(0, |last| last + 1).max(0);
-        daily = (0..days)
-            .map(|day| {
-                let events = by_day.remove(&day).unwrap_or_default();
-                let day_scan = Scanned { events, ..Scanned::default() };
-                let reports = summary_of(&day_scan, budget).reports;
-                (reports.invocations, reports.cold_starts)
-            })
-            .collect();
     }
+    let daily = days
+        .into_iter()
+        .map(|day| {
+            let reports = day.finish().reports;
+            (reports.invocations, reports.cold_starts)
+        })
+        .collect();
     FoldedLogs { summary, daily, bytes, calls: scanned.calls }
 }
 

@@ -258,7 +258,7 @@ fn empty(budget: ScanBudget) -> Summary {
     summarize(std::iter::empty(), limits(budget))
 }
 
-fn limits(budget: ScanBudget) -> Limits {
+pub(crate) fn limits(budget: ScanBudget) -> Limits {
     Limits { max_events: budget.max_events as u64, max_bytes: budget.max_bytes as u64 }
 }
 
