@@ -16,7 +16,7 @@ use crate::domain::logs::{Limits, LogEvent, Summary, summarize};
 
 /// Log reads at the same time, at most.
 const CONCURRENCY: usize = 8;
-/// What the lines of the `FilterLogEvents` reads in flight may hold in memory together, in bytes.
+/// How much log text the `FilterLogEvents` reads in flight may hold in memory together, in bytes.
 const LINES_IN_MEMORY: usize = 128 * 1024 * 1024;
 
 /// How much of one function's logs a command may read, and through which API.
