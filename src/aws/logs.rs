@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::counted::CountCalls;
 use super::failure::AwsFailure;
+use crate::domain::logs::LogEvent;
 
 const FILTER_LOG_EVENTS: &str = "logs:FilterLogEvents";
 
@@ -34,6 +35,18 @@ pub struct LogLine {
     pub message: String,
 }
 
+/// What a read of a log group came to, apart from its events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogRead {
+    pub calls: usize,
+    /// The bytes of log text read.
+    pub bytes: u64,
+    /// A limit, or the reader, cut the read short.
+    pub truncated: bool,
+    /// The group does not exist (the function never logged, or logs elsewhere).
+    pub missing: bool,
+}
+
 /// Log events read from a group, oldest first, and whether a limit cut the scan short.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Scanned {
@@ -55,7 +68,7 @@ impl LogReader {
         LogReader { client: Client::from_conf(config) }
     }
 
-    /// The events of `group` between `start` and `end`, within `limits`.
+    /// The events of `group` between `start` and `end`, within `limits`, oldest first.
     pub async fn scan(
         &self,
         group: &str,
@@ -63,9 +76,33 @@ impl LogReader {
         end: DateTime<Utc>,
         limits: ScanLimits,
     ) -> Result<Scanned, AwsFailure> {
+        let mut events = Vec::new();
+        let read = self
+            .scan_each(group, start, end, limits, |event| {
+                let at = DateTime::from_timestamp_millis(event.timestamp_ms).unwrap_or(start);
+                let stream = event.stream.unwrap_or_default().to_owned();
+                events.push(LogLine { at, stream, message: event.message.to_owned() });
+                true
+            })
+            .await?;
+        events.sort_by_key(|line| line.at);
+        Ok(Scanned { events, truncated: read.truncated, missing: read.missing, calls: read.calls })
+    }
+
+    /// Hands each event of `group` between `start` and `end` to `each` as it arrives, oldest first (as
+    /// `FilterLogEvents` returns them), without keeping any; the read ends when `each` returns false or a limit is
+    /// reached.
+    pub async fn scan_each(
+        &self,
+        group: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        limits: ScanLimits,
+        mut each: impl FnMut(LogEvent<'_>) -> bool,
+    ) -> Result<LogRead, AwsFailure> {
         let began = Instant::now();
-        let mut scanned = Scanned::default();
-        let mut bytes = 0usize;
+        let mut read = LogRead::default();
+        let mut events = 0usize;
         let mut token: Option<String> = None;
         loop {
             let answer = self
@@ -77,35 +114,38 @@ impl LogReader {
                 .set_next_token(token.take())
                 .send()
                 .await;
-            scanned.calls += 1;
+            read.calls += 1;
             let answer = match answer {
                 Ok(answer) => answer,
                 Err(error) if error.code() == Some("ResourceNotFoundException") => {
-                    scanned.missing = true;
-                    return Ok(scanned);
+                    read.missing = true;
+                    return Ok(read);
                 }
                 Err(error) => return Err(AwsFailure::of(FILTER_LOG_EVENTS, &error)),
             };
             for event in answer.events() {
                 let message = event.message().unwrap_or_default();
-                bytes += message.len();
-                let at = event.timestamp().and_then(DateTime::from_timestamp_millis).unwrap_or(start);
-                let stream = event.log_stream_name().unwrap_or_default().to_owned();
-                scanned.events.push(LogLine { at, stream, message: message.to_owned() });
+                read.bytes += message.len() as u64;
+                events += 1;
+                let at = event.timestamp().unwrap_or_else(|| start.timestamp_millis());
+                let event = LogEvent::new(at, message).in_stream(event.log_stream_name().unwrap_or_default());
+                if !each(event) {
+                    read.truncated = true;
+                    return Ok(read);
+                }
             }
-            let exhausted = scanned.events.len() >= limits.max_events
-                || bytes >= limits.max_bytes
+            let exhausted = events >= limits.max_events
+                || read.bytes >= limits.max_bytes as u64
                 || began.elapsed() >= limits.max_time;
             match answer.next_token() {
                 Some(next) if !next.is_empty() && !exhausted => token = Some(next.to_owned()),
                 Some(next) if !next.is_empty() => {
-                    scanned.truncated = true;
+                    read.truncated = true;
                     break;
                 }
                 _ => break,
             }
         }
-        scanned.events.sort_by_key(|line| line.at);
-        Ok(scanned)
+        Ok(read)
     }
 }

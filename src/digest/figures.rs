@@ -9,14 +9,14 @@ use opspod_commands::digest::{Day, DeployFact, FunctionWeek, Period};
 
 use crate::aws::failure::AwsFailure;
 use crate::aws::lambda::FunctionReader;
-use crate::aws::logs::Scanned;
+use crate::aws::logs::LogRead;
 use crate::aws::metrics::{MetricReader, MetricRequest, Series};
 use crate::domain::context::FunctionFacts;
-use crate::domain::logs::{LogEvent, Scanner, Summary};
+use crate::domain::logs::{Limits, LogEvent, Push, Scanner, Summary};
 use crate::domain::ownership::Directory;
 use crate::insight::ScanBudget;
 use crate::insight::pricing::Pricing;
-use crate::insight::usage::{limits, read_logs as read_log_lines, summary_of};
+use crate::insight::usage::{CONCURRENCY, limits, read_logs as read_log_lines};
 
 /// Functions whose deploy history is looked up: the ones with failures, worst first.
 const DEPLOY_LOOKUPS: usize = 25;
@@ -268,12 +268,12 @@ async fn read_logs(
     });
     let order = per_team(ranked, |i| weeks[i].function.as_str(), team_of, reading.max_scans);
     let budget = reading.budget;
-    let reads_wanted: Vec<LogRead> = order
+    let reads_wanted: Vec<PeriodRead> = order
         .iter()
         .flat_map(|&index| {
             let name = &functions[index].name;
             [(false, window.previous_start(), window.start), (true, window.start, window.end)].map(
-                |(this, start, end)| LogRead { index, this, name: name.clone(), start, end, config: config.clone() },
+                |(this, start, end)| PeriodRead { index, this, name: name.clone(), start, end, config: config.clone() },
             )
         })
         .collect();
@@ -281,10 +281,11 @@ async fn read_logs(
     // the scheduler's boxed jobs need.
     let folded: Vec<(usize, bool, Folded)> = stream::iter(reads_wanted)
         .map(move |read| async move {
-            let folded = read_log_lines(&read.config, &read.name, read.start, read.end, budget).await;
-            (read.index, read.this, folded.map(|scanned| fold(scanned, read.this.then_some(read.start), budget)))
+            let mut fold = PeriodFold::new(read.this.then_some(read.start), budget);
+            let logs = read_log_lines(&read.config, &read.name, read.start, read.end, budget, |event| fold.push(event));
+            (read.index, read.this, logs.await.map(|logs| fold.finish(logs)))
         })
-        .buffer_unordered(budget.reads_in_flight())
+        .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
     let mut summaries: HashMap<(usize, bool), Summary> = HashMap::new();
@@ -315,7 +316,7 @@ async fn read_logs(
 }
 
 /// One period of one function's logs to read.
-struct LogRead {
+struct PeriodRead {
     index: usize,
     this: bool,
     name: String,
@@ -335,29 +336,48 @@ struct FoldedLogs {
     calls: usize,
 }
 
-/// Folds a period's lines, and each day's apart when `daily_from` says where the days start. The days are folded
-/// as the lines pass, so no line is copied: a `FilterLogEvents` read may hold tens of MiB of them.
-fn fold(scanned: Scanned, daily_from: Option<DateTime<Utc>>, budget: ScanBudget) -> FoldedLogs {
-    let bytes = scanned.events.iter().map(|line| line.message.len() as u64).sum();
-    let summary = summary_of(&scanned, budget);
-    let mut days: Vec<Scanner> = Vec::new();
-    if let Some(from) = daily_from {
-        for line in &scanned.events {
-            let Ok(day) = usize::try_from((line.at - from).num_seconds().div_euclid(DAY)) else { continue };
-            if days.len() <= day {
-                days.resize_with(day + 1, || Scanner::new(limits(budget)));
-            }
-            days[day].push(LogEvent::new(line.at.timestamp_millis(), &line.message).in_stream(&line.stream));
-        }
+/// A period's lines folded as they are read, and each day's apart when `daily_from` says where the days start.
+struct PeriodFold {
+    period: Scanner,
+    days: Vec<Scanner>,
+    daily_from: Option<DateTime<Utc>>,
+    limits: Limits,
+}
+
+impl PeriodFold {
+    fn new(daily_from: Option<DateTime<Utc>>, budget: ScanBudget) -> PeriodFold {
+        PeriodFold { period: Scanner::new(limits(budget)), days: Vec::new(), daily_from, limits: limits(budget) }
     }
-    let daily = days
-        .into_iter()
-        .map(|day| {
-            let reports = day.finish().reports;
-            (reports.invocations, reports.cold_starts)
-        })
-        .collect();
-    FoldedLogs { summary, daily, bytes, calls: scanned.calls }
+
+    /// Folds one line; false once the period's budget is spent.
+    fn push(&mut self, event: LogEvent<'_>) -> bool {
+        if self.period.push(event) == Push::LimitReached {
+            return false;
+        }
+        let Some(from) = self.daily_from else { return true };
+        let Ok(day) = usize::try_from((event.timestamp_ms - from.timestamp_millis()).div_euclid(DAY * 1000)) else {
+            return true;
+        };
+        if self.days.len() <= day {
+            self.days.resize_with(day + 1, || Scanner::new(self.limits));
+        }
+        self.days[day].push(event);
+        true
+    }
+
+    fn finish(self, read: LogRead) -> FoldedLogs {
+        let mut summary = self.period.finish();
+        summary.truncated |= read.truncated;
+        let daily = self
+            .days
+            .into_iter()
+            .map(|day| {
+                let reports = day.finish().reports;
+                (reports.invocations, reports.cold_starts)
+            })
+            .collect();
+        FoldedLogs { summary, daily, bytes: read.bytes, calls: read.calls }
+    }
 }
 
 /// Adds what only the logs know: timeouts, OOM kills, cold starts, memory, and billed cost.

@@ -10,14 +10,13 @@ use crate::aws::Scope;
 use crate::aws::failure::AwsFailure;
 use crate::aws::insights::InsightsReader;
 use crate::aws::lambda::FunctionReader;
-use crate::aws::logs::{LogReader, ScanLimits};
+use crate::aws::logs::{LogRead, LogReader, ScanLimits};
 use crate::aws::metrics::{MetricReader, MetricRequest, Series};
-use crate::domain::logs::{Limits, LogEvent, Summary, summarize};
+use crate::domain::logs::{Limits, LogEvent, Push, Scanner, Summary, summarize};
 
-/// Log reads at the same time, at most.
-const CONCURRENCY: usize = 8;
-/// How much log text the `FilterLogEvents` reads in flight may hold in memory together, in bytes.
-const LINES_IN_MEMORY: usize = 128 * 1024 * 1024;
+/// Functions whose logs are read at the same time. Neither engine holds many lines: a `FilterLogEvents` read folds
+/// each page as it arrives, and Logs Insights returns 10,000 lines at most.
+pub(crate) const CONCURRENCY: usize = 8;
 
 /// How much of one function's logs a command may read, and through which API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,15 +36,6 @@ impl Default for ScanBudget {
             max_time: Duration::from_secs(20),
             insights: true,
         }
-    }
-}
-
-impl ScanBudget {
-    /// How many log reads may run at once. Logs Insights returns 10,000 lines at most a read, but a
-    /// `FilterLogEvents` read holds up to `max_bytes` of lines until it is folded, so those reads are limited to
-    /// what fits [`LINES_IN_MEMORY`] together.
-    pub fn reads_in_flight(&self) -> usize {
-        if self.insights { CONCURRENCY } else { (LINES_IN_MEMORY / self.max_bytes.max(1)).clamp(1, CONCURRENCY) }
     }
 }
 
@@ -94,23 +84,12 @@ pub async fn gather(
     by_failures.sort_by_key(|&i| std::cmp::Reverse(totals[i].errors + totals[i].throttles));
     let scanned: Vec<usize> =
         if scan_all { (0..names.len()).collect() } else { by_failures.into_iter().take(top).collect() };
-    let reader = LogReader::new(config);
-    let insights = InsightsReader::new(config);
-    let limits = ScanLimits { max_events: budget.max_events, max_bytes: budget.max_bytes, max_time: budget.max_time };
     let scans: Vec<(usize, Scan)> = stream::iter(scanned.clone())
-        .map(|index| {
-            let (reader, insights) = (reader.clone(), insights.clone());
-            let group = format!("/aws/lambda/{}", names[index]);
-            async move {
-                let scanned = if budget.insights {
-                    insights.lines(&group, start, end, budget.max_time).await
-                } else {
-                    reader.scan(&group, start, end, limits).await
-                };
-                (index, scanned.map(|scanned| (summary_of(&scanned, budget), scanned.missing)))
-            }
+        .map(|index| async move {
+            let summarized = summarize_logs(config, &names[index], start, end, budget).await;
+            (index, summarized.map(|(summary, read)| (summary, read.missing)))
         })
-        .buffer_unordered(budget.reads_in_flight())
+        .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
     let mut logs: BTreeMap<usize, (Summary, bool)> = BTreeMap::new();
@@ -226,32 +205,48 @@ pub fn anomaly(history: &[f64]) -> Option<f64> {
     (median > 0.0 && *current >= 2.0 * median).then(|| current / median)
 }
 
-/// One function's log lines over `[start, end)`, read with the budget's engine.
+/// Reads one function's log lines over `[start, end)` with the budget's engine and hands each to `each`, oldest
+/// first, until it returns false. A `FilterLogEvents` read keeps no line; Logs Insights returns its (at most
+/// 10,000) lines at once.
 pub(crate) async fn read_logs(
     config: &aws_config::SdkConfig,
     function: &str,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     budget: ScanBudget,
-) -> Result<crate::aws::logs::Scanned, AwsFailure> {
+    mut each: impl FnMut(LogEvent<'_>) -> bool,
+) -> Result<LogRead, AwsFailure> {
     let group = format!("/aws/lambda/{function}");
-    if budget.insights {
-        InsightsReader::new(config).lines(&group, start, end, budget.max_time).await
-    } else {
+    if !budget.insights {
         let limits =
             ScanLimits { max_events: budget.max_events, max_bytes: budget.max_bytes, max_time: budget.max_time };
-        LogReader::new(config).scan(&group, start, end, limits).await
+        return LogReader::new(config).scan_each(&group, start, end, limits, each).await;
     }
+    let scanned = InsightsReader::new(config).lines(&group, start, end, budget.max_time).await?;
+    let mut read = LogRead { calls: scanned.calls, truncated: scanned.truncated, missing: scanned.missing, bytes: 0 };
+    for line in &scanned.events {
+        read.bytes += line.message.len() as u64;
+        if !each(LogEvent::new(line.at.timestamp_millis(), &line.message).in_stream(&line.stream)) {
+            read.truncated = true;
+            break;
+        }
+    }
+    Ok(read)
 }
 
-pub(crate) fn summary_of(scanned: &crate::aws::logs::Scanned, budget: ScanBudget) -> Summary {
-    let events = scanned
-        .events
-        .iter()
-        .map(|line| LogEvent::new(line.at.timestamp_millis(), &line.message).in_stream(&line.stream));
-    let mut summary = summarize(events, limits(budget));
-    summary.truncated |= scanned.truncated;
-    summary
+/// One function's logs over `[start, end)`, folded into a summary as they are read, and what the read came to.
+pub(crate) async fn summarize_logs(
+    config: &aws_config::SdkConfig,
+    function: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    budget: ScanBudget,
+) -> Result<(Summary, LogRead), AwsFailure> {
+    let mut scanner = Scanner::new(limits(budget));
+    let read = read_logs(config, function, start, end, budget, |event| scanner.push(event) == Push::Accepted).await?;
+    let mut summary = scanner.finish();
+    summary.truncated |= read.truncated;
+    Ok((summary, read))
 }
 
 fn empty(budget: ScanBudget) -> Summary {
@@ -264,7 +259,7 @@ pub(crate) fn limits(budget: ScanBudget) -> Limits {
 
 #[cfg(test)]
 mod tests {
-    use super::{ScanBudget, anomaly};
+    use super::anomaly;
 
     #[test]
     fn a_window_at_twice_the_usual_or_more_is_an_anomaly_and_a_new_function_is_not() {
@@ -272,16 +267,5 @@ mod tests {
         assert_eq!(anomaly(&[10.0, 12.0, 11.0, 20.0]), None);
         assert_eq!(anomaly(&[0.0, 0.0, 0.0, 50.0]), None);
         assert_eq!(anomaly(&[]), None);
-    }
-
-    #[test]
-    fn filter_log_events_reads_run_only_as_many_at_once_as_fit_128_mib_of_lines() {
-        const MIB: usize = 1024 * 1024;
-        let scan = |max_bytes| ScanBudget { max_bytes, insights: false, ..ScanBudget::default() };
-        assert_eq!(scan(64 * MIB).reads_in_flight(), 2, "the default budget of 64 MiB a read");
-        assert_eq!(scan(16 * MIB).reads_in_flight(), 8);
-        assert_eq!(scan(MIB).reads_in_flight(), 8, "never more than eight at once");
-        assert_eq!(scan(512 * MIB).reads_in_flight(), 1, "one at a time when one read alone is over");
-        assert_eq!(ScanBudget::default().reads_in_flight(), 8, "Logs Insights returns 10,000 lines at most");
     }
 }
