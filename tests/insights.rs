@@ -451,19 +451,31 @@ async fn cost_explorer_actuals_appear_beside_the_estimate_when_turned_on() {
 #[tokio::test(flavor = "multi_thread")]
 async fn logs_insights_and_the_scan_give_the_same_answers() {
     let mut seeded = seed().await;
+    let logs = World::connect(&seeded.front.url()).await.logs;
     for (lang, function) in seeded.functions.clone() {
+        let before = insights_queries(&logs, &function).await;
         seeded.aws_extra = "logs_engine = \"insights\"".into();
         let through_insights: Vec<Value> = ["/errors", "/coldstarts", "/cost"]
             .iter()
             .map(|command| seeded.ask_json(&format!("{command} {function} since:24h")))
             .collect();
+        let after_insights = insights_queries(&logs, &function).await;
         seeded.aws_extra = "logs_engine = \"scan\"".into();
         let through_scan: Vec<Value> = ["/errors", "/coldstarts", "/cost"]
             .iter()
             .map(|command| seeded.ask_json(&format!("{command} {function} since:24h")))
             .collect();
         assert_eq!(through_insights, through_scan, "{lang:?}");
+        assert!(after_insights > before, "{lang:?}: logs_engine = \"insights\" reads through Logs Insights");
+        let after_scan = insights_queries(&logs, &function).await;
+        assert_eq!(after_scan, after_insights, "{lang:?}: logs_engine = \"scan\" starts no Logs Insights query");
     }
+}
+
+/// How many Logs Insights queries moto has run over the function's log group.
+async fn insights_queries(logs: &aws_sdk_cloudwatchlogs::Client, function: &str) -> usize {
+    let group = format!("/aws/lambda/{function}");
+    logs.describe_queries().log_group_name(group).send().await.expect("DescribeQueries").queries().len()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -30,8 +30,9 @@ pub async fn ask(args: &AskArgs) -> anyhow::Result<ExitCode> {
     let app = App::open(&loaded, None).await?;
     let aws = loaded.config.aws_settings();
     let access = if aws.enabled { Some(AwsAccess::from_config(&aws).await) } else { None };
-    let insights =
-        Insights::new(access, loaded.config.directory(), Some(app.store.clone())).with_cost_explorer(aws.cost_explorer);
+    let insights = Insights::new(access, loaded.config.directory(), Some(app.store.clone()))
+        .with_cost_explorer(aws.cost_explorer)
+        .with_logs_insights(aws.logs_engine == "insights");
     let rotation = loaded.config.rotation();
     let digests = crate::digest::Digests::lazy(&loaded.config, app.store.clone());
     let answer = answer(&insights, &digests, &app, &rotation, question, args.format).await;
