@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::counted::CountCalls;
 use super::failure::AwsFailure;
-use super::logs::{LogLine, Scanned};
+use super::logs::{LogLine, LogRead, Scanned};
 
 const START_QUERY: &str = "logs:StartQuery";
 const GET_QUERY_RESULTS: &str = "logs:GetQueryResults";
@@ -47,12 +47,12 @@ impl InsightsReader {
     ) -> Result<Scanned, AwsFailure> {
         let (rows, calls) = match self.run(&[group.to_owned()], QUERY, start, end, max_wait).await? {
             Some(found) => found,
-            None => return Ok(Scanned { missing: true, calls: 1, ..Scanned::default() }),
+            None => return Ok(Scanned { events: vec![], read: LogRead { missing: true, calls: 1, truncated: false } }),
         };
         let truncated = rows.len() >= ROW_LIMIT as usize;
         let mut events: Vec<LogLine> = rows.iter().filter_map(|row| line(row)).collect();
         events.sort_by_key(|line| line.at);
-        Ok(Scanned { events, truncated, missing: false, calls })
+        Ok(Scanned { events, read: LogRead { calls, truncated, missing: false } })
     }
 
     /// Runs `query` over `groups` and returns its rows as (field, value) pairs; `None` when a group is missing.

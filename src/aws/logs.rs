@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::counted::CountCalls;
 use super::failure::AwsFailure;
-use crate::domain::logs::LogEvent;
+use crate::domain::logs::{Limits, LogEvent};
 
 const FILTER_LOG_EVENTS: &str = "logs:FilterLogEvents";
 
@@ -27,6 +27,13 @@ impl Default for ScanLimits {
     }
 }
 
+impl ScanLimits {
+    /// The same bounds for the fold of what the scan reads.
+    pub fn for_fold(self) -> Limits {
+        Limits { max_events: self.max_events as u64, max_bytes: self.max_bytes as u64 }
+    }
+}
+
 /// One log event: when, in which stream (one execution environment), and what.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogLine {
@@ -39,22 +46,17 @@ pub struct LogLine {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LogRead {
     pub calls: usize,
-    /// The bytes of log text read.
-    pub bytes: u64,
     /// A limit, or the reader, cut the read short.
     pub truncated: bool,
     /// The group does not exist (the function never logged, or logs elsewhere).
     pub missing: bool,
 }
 
-/// Log events read from a group, oldest first, and whether a limit cut the scan short.
+/// Log events read from a group, oldest first, and what the read came to.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Scanned {
     pub events: Vec<LogLine>,
-    pub truncated: bool,
-    /// The group does not exist (the function never logged, or logs elsewhere).
-    pub missing: bool,
-    pub calls: usize,
+    pub read: LogRead,
 }
 
 #[derive(Clone, Debug)]
@@ -66,27 +68,6 @@ impl LogReader {
     pub fn new(config: &aws_config::SdkConfig) -> Self {
         let config = aws_sdk_cloudwatchlogs::config::Builder::from(config).interceptor(CountCalls("logs")).build();
         LogReader { client: Client::from_conf(config) }
-    }
-
-    /// The events of `group` between `start` and `end`, within `limits`, oldest first.
-    pub async fn scan(
-        &self,
-        group: &str,
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-        limits: ScanLimits,
-    ) -> Result<Scanned, AwsFailure> {
-        let mut events = Vec::new();
-        let read = self
-            .scan_each(group, start, end, limits, |event| {
-                let at = DateTime::from_timestamp_millis(event.timestamp_ms).unwrap_or(start);
-                let stream = event.stream.unwrap_or_default().to_owned();
-                events.push(LogLine { at, stream, message: event.message.to_owned() });
-                true
-            })
-            .await?;
-        events.sort_by_key(|line| line.at);
-        Ok(Scanned { events, truncated: read.truncated, missing: read.missing, calls: read.calls })
     }
 
     /// Hands each event of `group` between `start` and `end` to `each` as it arrives, oldest first (as
@@ -102,7 +83,7 @@ impl LogReader {
     ) -> Result<LogRead, AwsFailure> {
         let began = Instant::now();
         let mut read = LogRead::default();
-        let mut events = 0usize;
+        let (mut events, mut bytes) = (0usize, 0usize);
         let mut token: Option<String> = None;
         loop {
             let answer = self
@@ -125,7 +106,7 @@ impl LogReader {
             };
             for event in answer.events() {
                 let message = event.message().unwrap_or_default();
-                read.bytes += message.len() as u64;
+                bytes += message.len();
                 events += 1;
                 let at = event.timestamp().unwrap_or_else(|| start.timestamp_millis());
                 let event = LogEvent::new(at, message).in_stream(event.log_stream_name().unwrap_or_default());
@@ -134,9 +115,8 @@ impl LogReader {
                     return Ok(read);
                 }
             }
-            let exhausted = events >= limits.max_events
-                || read.bytes >= limits.max_bytes as u64
-                || began.elapsed() >= limits.max_time;
+            let exhausted =
+                events >= limits.max_events || bytes >= limits.max_bytes || began.elapsed() >= limits.max_time;
             match answer.next_token() {
                 Some(next) if !next.is_empty() && !exhausted => token = Some(next.to_owned()),
                 Some(next) if !next.is_empty() => {

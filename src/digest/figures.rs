@@ -16,7 +16,7 @@ use crate::domain::logs::{Limits, LogEvent, Push, Scanner, Summary};
 use crate::domain::ownership::Directory;
 use crate::insight::ScanBudget;
 use crate::insight::pricing::Pricing;
-use crate::insight::usage::{CONCURRENCY, limits, read_logs as read_log_lines};
+use crate::insight::usage::{CONCURRENCY, read_logs as read_log_lines};
 
 /// Functions whose deploy history is looked up: the ones with failures, worst first.
 const DEPLOY_LOOKUPS: usize = 25;
@@ -291,7 +291,7 @@ async fn read_logs(
     let mut summaries: HashMap<(usize, bool), Summary> = HashMap::new();
     for (index, this, result) in folded {
         let folded = result.map_err(|failure| ("the functions' logs", failure))?;
-        reads.log_bytes += folded.bytes;
+        reads.log_bytes += folded.summary.bytes;
         reads.log_calls += folded.calls;
         if this {
             for (day, (invocations, cold_starts)) in
@@ -332,7 +332,6 @@ struct FoldedLogs {
     summary: Summary,
     /// Per day of the period from `daily_from`: (invocations, cold starts) from its `REPORT` lines.
     daily: Vec<(u64, u64)>,
-    bytes: u64,
     calls: usize,
 }
 
@@ -346,7 +345,7 @@ struct PeriodFold {
 
 impl PeriodFold {
     fn new(daily_from: Option<DateTime<Utc>>, budget: ScanBudget) -> PeriodFold {
-        PeriodFold { period: Scanner::new(limits(budget)), days: Vec::new(), daily_from, limits: limits(budget) }
+        PeriodFold { period: Scanner::new(budget.limits()), days: Vec::new(), daily_from, limits: budget.limits() }
     }
 
     /// Folds one line; false once the period's budget is spent.
@@ -376,7 +375,7 @@ impl PeriodFold {
                 (reports.invocations, reports.cold_starts)
             })
             .collect();
-        FoldedLogs { summary, daily, bytes: read.bytes, calls: read.calls }
+        FoldedLogs { summary, daily, calls: read.calls }
     }
 }
 

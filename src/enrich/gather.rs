@@ -11,11 +11,12 @@ use super::Enricher;
 use super::metrics::{self, CHART_AFTER, CHART_BEFORE};
 use crate::aws::failure::AwsFailure;
 use crate::aws::lambda::FunctionReader;
-use crate::aws::logs::{LogReader, ScanLimits, Scanned};
+use crate::aws::logs::{LogReader, ScanLimits};
 use crate::aws::metrics::{MetricReader, MetricRequest, Series};
 use crate::domain::context::{
     Context, FunctionFacts, LogFindings, OurFunction, Related, health_service_of, retired_runtime,
 };
+use crate::domain::logs::{Push, Scanner};
 use crate::domain::routing::entity_name;
 use crate::domain::{AlarmChange, EventBody, HealthEvent, ResourceKind};
 use crate::store::PendingEnrichment;
@@ -255,13 +256,15 @@ impl Group<'_> {
                 async move {
                     let (start, end) = metrics::stats_window(at);
                     let group = format!("/aws/lambda/{function}");
-                    let scanned: Result<Scanned, AwsFailure> =
-                        reader.scan(&group, start, end, ScanLimits::default()).await;
-                    if let Ok(scanned) = &scanned {
-                        counts.filter_log_events.fetch_add(scanned.calls, Ordering::Relaxed);
+                    let limits = ScanLimits::default();
+                    let mut scanner = Scanner::new(limits.for_fold());
+                    let read = reader
+                        .scan_each(&group, start, end, limits, |event| scanner.push(event) == Push::Accepted)
+                        .await;
+                    if let Ok(read) = &read {
+                        counts.filter_log_events.fetch_add(read.calls, Ordering::Relaxed);
                     }
-                    let findings = scanned.map(|scanned| super::logs::findings(&scanned));
-                    (function, findings)
+                    (function, read.map(|read| super::logs::findings(&scanner.finish(), read)))
                 }
             })
             .buffer_unordered(CONCURRENCY)

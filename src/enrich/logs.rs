@@ -1,20 +1,14 @@
 //! A function's log events around an alarm, folded into the findings an alert shows.
 
-use crate::aws::logs::{ScanLimits, Scanned};
+use crate::aws::logs::LogRead;
 use crate::domain::context::{LogFindings, TopError};
-use crate::domain::logs::{Limits, LogEvent, summarize};
+use crate::domain::logs::Summary;
 
 /// Signatures kept per incident; the alert shows fewer.
 const KEPT: usize = 5;
 
-pub fn findings(scanned: &Scanned) -> LogFindings {
-    let limits = ScanLimits::default();
-    let limits = Limits { max_events: limits.max_events as u64, max_bytes: limits.max_bytes as u64 };
-    let events = scanned
-        .events
-        .iter()
-        .map(|line| LogEvent::new(line.at.timestamp_millis(), &line.message).in_stream(&line.stream));
-    let summary = summarize(events, limits);
+/// What an alert shows of a function's folded logs.
+pub fn findings(summary: &Summary, read: LogRead) -> LogFindings {
     LogFindings {
         top_errors: summary
             .errors
@@ -31,7 +25,7 @@ pub fn findings(scanned: &Scanned) -> LogFindings {
         timeouts: usize::try_from(summary.timeouts.count).unwrap_or(usize::MAX),
         out_of_memory: usize::try_from(summary.out_of_memory.count).unwrap_or(usize::MAX),
         cold_starts: usize::try_from(summary.reports.cold_starts).unwrap_or(usize::MAX),
-        events_scanned: scanned.events.len(),
-        truncated: scanned.truncated || summary.truncated,
+        events_scanned: usize::try_from(summary.events).unwrap_or(usize::MAX),
+        truncated: read.truncated || summary.truncated,
     }
 }

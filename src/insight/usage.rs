@@ -39,6 +39,18 @@ impl Default for ScanBudget {
     }
 }
 
+impl ScanBudget {
+    /// The budget's bounds for a `FilterLogEvents` read.
+    pub(crate) fn scan_limits(self) -> ScanLimits {
+        ScanLimits { max_events: self.max_events, max_bytes: self.max_bytes, max_time: self.max_time }
+    }
+
+    /// The budget's bounds for the fold of what was read.
+    pub(crate) fn limits(self) -> Limits {
+        self.scan_limits().for_fold()
+    }
+}
+
 /// A function's folded logs and whether its log group was missing, or why they could not be read.
 type Scan = Result<(Summary, bool), AwsFailure>;
 
@@ -218,14 +230,11 @@ pub(crate) async fn read_logs(
 ) -> Result<LogRead, AwsFailure> {
     let group = format!("/aws/lambda/{function}");
     if !budget.insights {
-        let limits =
-            ScanLimits { max_events: budget.max_events, max_bytes: budget.max_bytes, max_time: budget.max_time };
-        return LogReader::new(config).scan_each(&group, start, end, limits, each).await;
+        return LogReader::new(config).scan_each(&group, start, end, budget.scan_limits(), each).await;
     }
     let scanned = InsightsReader::new(config).lines(&group, start, end, budget.max_time).await?;
-    let mut read = LogRead { calls: scanned.calls, truncated: scanned.truncated, missing: scanned.missing, bytes: 0 };
+    let mut read = scanned.read;
     for line in &scanned.events {
-        read.bytes += line.message.len() as u64;
         if !each(LogEvent::new(line.at.timestamp_millis(), &line.message).in_stream(&line.stream)) {
             read.truncated = true;
             break;
@@ -242,7 +251,7 @@ pub(crate) async fn summarize_logs(
     end: DateTime<Utc>,
     budget: ScanBudget,
 ) -> Result<(Summary, LogRead), AwsFailure> {
-    let mut scanner = Scanner::new(limits(budget));
+    let mut scanner = Scanner::new(budget.limits());
     let read = read_logs(config, function, start, end, budget, |event| scanner.push(event) == Push::Accepted).await?;
     let mut summary = scanner.finish();
     summary.truncated |= read.truncated;
@@ -250,11 +259,7 @@ pub(crate) async fn summarize_logs(
 }
 
 fn empty(budget: ScanBudget) -> Summary {
-    summarize(std::iter::empty(), limits(budget))
-}
-
-pub(crate) fn limits(budget: ScanBudget) -> Limits {
-    Limits { max_events: budget.max_events as u64, max_bytes: budget.max_bytes as u64 }
+    summarize(std::iter::empty(), budget.limits())
 }
 
 #[cfg(test)]
