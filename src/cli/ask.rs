@@ -32,7 +32,7 @@ pub async fn ask(args: &AskArgs) -> anyhow::Result<ExitCode> {
     let access = if aws.enabled { Some(AwsAccess::from_config(&aws).await) } else { None };
     let insights = Insights::new(access, loaded.config.directory(), Some(app.store.clone()))
         .with_cost_explorer(aws.cost_explorer)
-        .with_logs_insights(aws.logs_engine == "insights");
+        .with_logs_insights(aws.logs_through_insights());
     let rotation = loaded.config.rotation();
     let digests = crate::digest::Digests::lazy(&loaded.config, app.store.clone());
     let answer = answer(&insights, &digests, &app, &rotation, question, args.format).await;

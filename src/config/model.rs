@@ -206,6 +206,13 @@ fn default_logs_engine() -> String {
     "insights".into()
 }
 
+impl Aws {
+    /// Whether commands and the digest read logs through Logs Insights rather than a `FilterLogEvents` scan.
+    pub fn logs_through_insights(&self) -> bool {
+        self.logs_engine == "insights"
+    }
+}
+
 impl Default for Aws {
     fn default() -> Self {
         Aws {

@@ -71,7 +71,7 @@ impl Digests {
     /// AWS access is built from `[aws]` when the first digest needs it.
     pub fn lazy(config: &Config, store: Store) -> Self {
         let settings = config.aws_settings();
-        let budget = ScanBudget { insights: settings.logs_engine == "insights", ..ScanBudget::default() };
+        let budget = ScanBudget { insights: settings.logs_through_insights(), ..ScanBudget::default() };
         Digests {
             store,
             access: tokio::sync::OnceCell::new(),

@@ -81,7 +81,7 @@ impl Insights {
     /// For the bot: AWS access is built on the first command that needs it, from `[aws]`.
     pub fn lazy(config: &crate::config::Config, store: Store) -> Self {
         let settings = config.aws_settings();
-        let insights = settings.logs_engine == "insights";
+        let insights = settings.logs_through_insights();
         let cell = AccessCell { cell: tokio::sync::OnceCell::new(), settings: Some(settings) };
         Insights::with_cell(cell, config.directory(), Some(store)).with_logs_insights(insights)
     }
