@@ -135,10 +135,6 @@ async fn put(
 
 /// `opspod ask --format json "/errors FUNCTION since:6h"` with `engine`, under GNU time.
 async fn ask(engine: &str, front: &support::cbor_front::CloudWatchFront) -> BenchResult<Run> {
-    const TIME: &str = "/usr/bin/time";
-    if !std::path::Path::new(TIME).exists() {
-        return Err("/usr/bin/time is missing (Debian's package `time`): it measures the command's peak RSS".into());
-    }
     let dir = tempfile::tempdir()?;
     let config = dir.path().join("opspod.toml");
     let database = format!("sqlite://{}?mode=rwc", dir.path().join("opspod.db").display());
@@ -150,9 +146,7 @@ async fn ask(engine: &str, front: &support::cbor_front::CloudWatchFront) -> Benc
         ),
     )?;
     let started = Instant::now();
-    let output = tokio::process::Command::new(TIME)
-        .args(["-f", "peak-kib=%M"])
-        .arg(support::run::OPSPOD)
+    let output = support::memory::under_gnu_time(support::run::OPSPOD)?
         .args(["ask", "--format", "json", "--config"])
         .arg(&config)
         .arg(format!("/errors {FUNCTION} since:6h"))
@@ -167,10 +161,7 @@ async fn ask(engine: &str, front: &support::cbor_front::CloudWatchFront) -> Benc
         return Err(format!("opspod ask exited with {}: {stderr}", output.status).into());
     }
     let answer: serde_json::Value = serde_json::from_slice(&output.stdout)?;
-    let peak_kib = stderr
-        .lines()
-        .find_map(|line| line.trim().strip_prefix("peak-kib=")?.parse().ok())
-        .ok_or_else(|| format!("GNU time printed no peak: {stderr}"))?;
+    let peak_kib = support::memory::gnu_time_peak_kib(&stderr)?;
     let count = |field: &str| answer.pointer(field).and_then(serde_json::Value::as_u64).unwrap_or(0);
     let errors = count("/0/signatures/0/count");
     Ok(Run { wall, peak_kib, errors, answer })

@@ -227,19 +227,13 @@ impl CliRun {
 /// Runs `opspod digest --team bench --out DIR` on a fresh SQLite store under `/usr/bin/time`, with CloudWatch
 /// behind `front` and Lambda and Logs behind `relay`.
 pub async fn build_with_cli(seeded: &Seeded, front: &CloudWatchFront, relay: &AwsRelay) -> BenchResult<CliRun> {
-    const TIME: &str = "/usr/bin/time";
-    if !std::path::Path::new(TIME).exists() {
-        return Err("/usr/bin/time is missing (Debian's package `time`): it measures the command's peak RSS".into());
-    }
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("opspod.toml");
     std::fs::write(&path, config(seeded, &sqlite_in(&dir)))?;
     let out = dir.path().join("out");
     let (front_before, relayed_before) = (front.calls("GetMetricData"), relay.calls_by_service());
     let started = Instant::now();
-    let output = tokio::process::Command::new(TIME)
-        .args(["-f", "peak-kib=%M"])
-        .arg(super::run::OPSPOD)
+    let output = super::memory::under_gnu_time(super::run::OPSPOD)?
         .args(["digest", "--team", "bench", "--format", "text", "--out"])
         .arg(&out)
         .arg("--config")
@@ -269,7 +263,7 @@ pub async fn build_with_cli(seeded: &Seeded, front: &CloudWatchFront, relay: &Aw
         front_metric_calls: front.calls("GetMetricData") - front_before,
         relayed,
         wall,
-        peak_kib: logged_field(&stderr, "peak-kib").ok_or_else(|| format!("GNU time printed no peak: {stderr}"))?,
+        peak_kib: super::memory::gnu_time_peak_kib(&stderr)?,
         text_chars: text.trim_end().encode_utf16().count(),
         markdown_bytes,
         charts,
