@@ -145,24 +145,17 @@ async fn ask(engine: &str, front: &support::cbor_front::CloudWatchFront) -> Benc
              logs_engine = \"{engine}\"\n"
         ),
     )?;
-    let started = Instant::now();
-    let output = support::memory::under_gnu_time(support::run::OPSPOD)?
+    let mut command = support::memory::under_gnu_time(support::run::OPSPOD)?;
+    command
         .args(["ask", "--format", "json", "--config"])
         .arg(&config)
         .arg(format!("/errors {FUNCTION} since:6h"))
         .env("AWS_ENDPOINT_URL_CLOUDWATCH", front.url())
         .env("OPSPOD_LOG", "warn")
-        .env_remove("OPSPOD_CONFIG")
-        .output()
-        .await?;
-    let wall = started.elapsed();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if !output.status.success() {
-        return Err(format!("opspod ask exited with {}: {stderr}", output.status).into());
-    }
-    let answer: serde_json::Value = serde_json::from_slice(&output.stdout)?;
-    let peak_kib = support::memory::gnu_time_peak_kib(&stderr)?;
+        .env_remove("OPSPOD_CONFIG");
+    let run = support::memory::measure(command, "opspod ask").await?;
+    let answer: serde_json::Value = serde_json::from_slice(&run.stdout)?;
     let count = |field: &str| answer.pointer(field).and_then(serde_json::Value::as_u64).unwrap_or(0);
     let errors = count("/0/signatures/0/count");
-    Ok(Run { wall, peak_kib, errors, answer })
+    Ok(Run { wall: run.wall, peak_kib: run.peak_kib, errors, answer })
 }

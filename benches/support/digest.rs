@@ -232,8 +232,8 @@ pub async fn build_with_cli(seeded: &Seeded, front: &CloudWatchFront, relay: &Aw
     std::fs::write(&path, config(seeded, &sqlite_in(&dir)))?;
     let out = dir.path().join("out");
     let (front_before, relayed_before) = (front.calls("GetMetricData"), relay.calls_by_service());
-    let started = Instant::now();
-    let output = super::memory::under_gnu_time(super::run::OPSPOD)?
+    let mut command = super::memory::under_gnu_time(super::run::OPSPOD)?;
+    command
         .args(["digest", "--team", "bench", "--format", "text", "--out"])
         .arg(&out)
         .arg("--config")
@@ -241,15 +241,9 @@ pub async fn build_with_cli(seeded: &Seeded, front: &CloudWatchFront, relay: &Aw
         .env("AWS_ENDPOINT_URL", relay.url())
         .env("AWS_ENDPOINT_URL_CLOUDWATCH", front.url())
         .env("OPSPOD_LOG", "info,sqlx=warn,aws=warn")
-        .env_remove("OPSPOD_CONFIG")
-        .output()
-        .await?;
-    let wall = started.elapsed();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if !output.status.success() {
-        return Err(format!("opspod digest exited with {}: {stderr}", output.status).into());
-    }
-    let text = String::from_utf8(output.stdout)?;
+        .env_remove("OPSPOD_CONFIG");
+    let run = super::memory::measure(command, "opspod digest").await?;
+    let (text, stderr) = (String::from_utf8(run.stdout)?, run.stderr);
     let relayed = relay
         .calls_by_service()
         .into_iter()
@@ -262,8 +256,8 @@ pub async fn build_with_cli(seeded: &Seeded, front: &CloudWatchFront, relay: &Aw
         reads: logged_reads(&stderr).ok_or_else(|| format!("opspod digest logged no reads: {stderr}"))?,
         front_metric_calls: front.calls("GetMetricData") - front_before,
         relayed,
-        wall,
-        peak_kib: super::memory::gnu_time_peak_kib(&stderr)?,
+        wall: run.wall,
+        peak_kib: run.peak_kib,
         text_chars: text.trim_end().encode_utf16().count(),
         markdown_bytes,
         charts,

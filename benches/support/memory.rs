@@ -34,7 +34,7 @@ pub fn mb(kib: u64) -> f64 {
     kib as f64 * 1024.0 / 1e6
 }
 
-/// `program` run under GNU time, which prints the child's peak resident set on stderr for [`gnu_time_peak_kib`].
+/// `program` run under GNU time, which prints the child's peak resident set on stderr for [`measure`].
 pub fn under_gnu_time(program: &str) -> BenchResult<tokio::process::Command> {
     if !std::path::Path::new(GNU_TIME).exists() {
         return Err("/usr/bin/time is missing (Debian's package `time`): it measures the command's peak RSS".into());
@@ -44,8 +44,24 @@ pub fn under_gnu_time(program: &str) -> BenchResult<tokio::process::Command> {
     Ok(command)
 }
 
-/// The peak resident set in KiB that GNU time printed on `stderr`.
-pub fn gnu_time_peak_kib(stderr: &str) -> BenchResult<u64> {
+/// What a command run under GNU time printed, how long it took, and its peak resident set in KiB.
+pub struct Measured {
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+    pub wall: std::time::Duration,
+    pub peak_kib: u64,
+}
+
+/// Runs `command` (from [`under_gnu_time`]) to its end; an error, with its stderr, unless it succeeds.
+pub async fn measure(mut command: tokio::process::Command, what: &str) -> BenchResult<Measured> {
+    let started = std::time::Instant::now();
+    let output = command.output().await?;
+    let wall = started.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    if !output.status.success() {
+        return Err(format!("{what} exited with {}: {stderr}", output.status).into());
+    }
     let peak = stderr.lines().find_map(|line| line.trim().strip_prefix(PEAK_FIELD)?.parse().ok());
-    Ok(peak.ok_or_else(|| format!("GNU time printed no peak: {stderr}"))?)
+    let peak_kib = peak.ok_or_else(|| format!("GNU time printed no peak: {stderr}"))?;
+    Ok(Measured { stdout: output.stdout, stderr, wall, peak_kib })
 }
